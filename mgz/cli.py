@@ -1,0 +1,97 @@
+"""The ``mgz`` console script: the Flask CLI plus ``serve`` and ``demo``.
+
+``serve`` and ``demo`` build the app themselves (``demo`` forces demo mode), so they
+are plain click commands beside the app's command groups.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+from gunicorn.app.base import BaseApplication
+
+from mgz.app import create_app
+from mgz.core import migrations
+from mgz.core.config import ConfigError
+from mgz.core.db import database
+from mgz.core.demo import run_demo_steps
+
+
+def _run_gunicorn(app_factory: Any, bind: str, workers: int) -> None:
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.load_config_from_file(
+                str(Path(__file__).resolve().parents[2] / "config" / "gunicorn.conf.py")
+            )
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+
+        def load(self) -> Flask:
+            return app_factory()
+
+    _Server().run()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API: gunicorn in production, the development server in demo mode."""
+    app = create_app()
+    if app.config["DEMO"]:
+        click.echo(f"mgz (Demo) läuft auf http://{host}:{port}/api/v1/docs")
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+    else:
+        _run_gunicorn(create_app, f"{host}:{port}", workers)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Set up the demo and exit.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Set up the embedded demo (SQLite, development keys, demo data) and start it."""
+    app = create_app({"MODE": "demo", "LOG_FORMAT": "text"})
+    with app.app_context():
+        migrations.upgrade(database(app).engine)
+        lines = run_demo_steps(app)
+    click.echo("mgz Demo – NICHT für echte Daten. Entwicklungsschlüssel im Instanzordner:")
+    click.echo(f"  {app.instance_path}")
+    for line in lines:
+        click.echo(line)
+    url = f"http://{host}:{port}/api/v1/docs"
+    click.echo(f"API-Dokumentation: {url}")
+    if not no_serve:
+        click.echo(f"mgz Demo läuft: http://{host}:{port}/api/v1/health")
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _factory() -> Flask:
+    return create_app()
+
+
+cli = FlaskGroup(
+    name="mgz",
+    create_app=_factory,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="mgz – Fallverwaltung des Migrationszentrums Landkreis Osnabrück.",
+)
+cli.add_command(serve)
+cli.add_command(demo)
+
+
+def main() -> None:
+    """Run the CLI; a configuration error is one line on stderr and exit code 2."""
+    try:
+        cli.main(prog_name="mgz")
+    except ConfigError as exc:
+        click.echo(f"mgz: configuration error: {exc}", err=True)
+        sys.exit(2)

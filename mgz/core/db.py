@@ -1,0 +1,162 @@
+"""One declarative base, one engine per app, one session per request or CLI command.
+
+Services receive the session as an argument (they never look it up themselves), so
+the API, the CLI and the tests run the same code in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, Engine, MetaData, Uuid, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "pk": "pk_%(table_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on both databases.
+
+    SQLite has no time zones: it stores the naive UTC value and we re-attach UTC on
+    the way out. Naive datetimes are refused on the way in, because guessing their
+    zone is how off-by-one-hour statistics happen.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Normalise to UTC; refuse naive values."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every mgz model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+
+
+class TimestampMixin:
+    """Creation and change times in UTC."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # Foreign keys are off by default in SQLite; WAL lets readers run beside a writer;
+    # busy_timeout waits for the writer's lock instead of failing at once.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # pysqlite opens transactions lazily and breaks SAVEPOINT; with the driver's own
+    # handling switched off (isolation_level=None) we emit BEGIN ourselves, which is
+    # the recipe in SQLAlchemy's SQLite dialect documentation.
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, pool_size: int = 5, pool_timeout: int = 10) -> Engine:
+    """Create an engine with the settings each backend needs."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_size=pool_size, pool_timeout=pool_timeout, pool_pre_ping=True)
+
+
+class Database:
+    """Flask extension holding the engine and the session factory."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session_factory: sessionmaker[Session] | None = None
+
+    def init_app(self, app: Flask) -> None:
+        """Create the engine from the app's DATABASE_URL and close sessions at teardown."""
+        self.engine = make_engine(
+            app.config["DATABASE_URL"],
+            pool_size=app.config["DB_POOL_SIZE"],
+            pool_timeout=app.config["DB_POOL_TIMEOUT"],
+        )
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        app.extensions["mgz.db"] = self
+        app.teardown_appcontext(self._close_session)
+
+    def bind_to(self, connection: Connection) -> None:
+        """Run every session inside an outer transaction on ``connection`` (tests)."""
+        self.session_factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+    def new_session(self) -> Session:
+        """A fresh session not tied to the request (background work, CLI)."""
+        assert self.session_factory is not None, "Database.init_app was not called"  # noqa: S101
+        return self.session_factory()
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("mgz_session", None)
+        if session is not None:
+            # Anything not committed by the service is rolled back, never half-written.
+            session.close()
+
+
+def database(app: Flask | None = None) -> Database:
+    """The app's Database extension."""
+    return (app or current_app).extensions["mgz.db"]
+
+
+def get_session() -> Session:
+    """The session of the current request or CLI command; created on first use."""
+    if "mgz_session" not in g:
+        g.mgz_session = database().new_session()
+    return g.mgz_session
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session for work outside a request; rolled back unless the caller committed."""
+    session = database(app).new_session()
+    try:
+        yield session
+    finally:
+        session.close()

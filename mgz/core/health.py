@@ -1,0 +1,65 @@
+"""``GET /api/v1/health``: is the database reachable and at the newest migration?"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from marshmallow import fields
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from mgz.core import migrations
+from mgz.core.api import Blueprint
+from mgz.core.db import database
+from mgz.core.errors import ServiceUnavailableError
+from mgz.core.schemas import OutputSchema
+
+log = logging.getLogger("mgz.health")
+
+blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Betriebszustand")
+
+
+class HealthSchema(OutputSchema):
+    """Health report."""
+
+    status = fields.String(required=True, metadata={"example": "ok"})
+    database = fields.String(required=True, metadata={"example": "ok"})
+    revision = fields.String(allow_none=True, metadata={"description": "migration applied"})
+    head = fields.String(allow_none=True, metadata={"description": "newest migration"})
+
+
+def check_health() -> dict[str, Any]:
+    """Probe the database and the migration state; raise 503 when not ready."""
+    engine = database().engine
+    assert engine is not None  # noqa: S101 - init_app ran
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        revision = migrations.current_revision(engine)
+    except SQLAlchemyError:
+        log.warning("database unreachable", extra={"event": "health_db_down"})
+        raise ServiceUnavailableError(
+            "Die Datenbank ist nicht erreichbar.", extra={"database": "unreachable"}
+        ) from None
+    head = migrations.head_revision()
+    if revision != head:
+        raise ServiceUnavailableError(
+            "Die Datenbank ist nicht auf dem neuesten Migrationsstand.",
+            extra={"database": "ok", "revision": revision, "head": head},
+        )
+    return {"status": "ok", "database": "ok", "revision": revision, "head": head}
+
+
+@blp.route("/health")
+class Health(MethodView):
+    """Liveness and readiness in one."""
+
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, description="Datenbank nicht erreichbar oder Migration fehlt")
+    def get(self) -> dict[str, Any]:
+        """Betriebszustand: Datenbank erreichbar, Migrationen aktuell."""
+        current_app.logger.debug("health probe")
+        return check_health()

@@ -1,0 +1,78 @@
+"""Shared marshmallow plumbing: German default messages and the base schemas.
+
+Error messages reach advisers, so they are German; none of them quotes the value
+that was submitted (it may be personal data).
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+_FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
+    fields.Field: {
+        "required": "Pflichtfeld.",
+        "null": "Darf nicht null sein.",
+        "validator_failed": "Ungültiger Wert.",
+    },
+    fields.String: {"invalid": "Muss ein Text sein.", "invalid_utf8": "Kein gültiges UTF-8."},
+    fields.Integer: {"invalid": "Muss eine ganze Zahl sein."},
+    fields.Number: {"invalid": "Muss eine Zahl sein.", "too_large": "Zahl zu groß."},
+    fields.Float: {"special": "Muss eine endliche Zahl sein."},
+    fields.Boolean: {"invalid": "Muss true oder false sein."},
+    fields.Date: {
+        "invalid": "Muss ein Datum im Format JJJJ-MM-TT sein.",
+        "format": "Datumsformat ungültig.",
+    },
+    fields.DateTime: {
+        "invalid": "Muss ein Zeitpunkt nach ISO 8601 sein.",
+        "invalid_awareness": "Zeitzone fehlt oder ist nicht erlaubt.",
+        "format": "Zeitformat ungültig.",
+    },
+    fields.Email: {"invalid": "Keine gültige E-Mail-Adresse."},
+    fields.UUID: {"invalid_uuid": "Keine gültige UUID."},
+    fields.List: {"invalid": "Muss eine Liste sein."},
+    fields.Dict: {"invalid": "Muss ein Objekt sein."},
+    fields.Nested: {"type": "Muss ein Objekt sein."},
+}
+
+
+def _install_german_messages() -> None:
+    for field_class, messages in _FIELD_MESSAGES.items():
+        field_class.default_error_messages = {
+            **field_class.default_error_messages,
+            **messages,
+        }
+    validate.Length.message_min = "Mindestens {min} Zeichen bzw. Einträge."
+    validate.Length.message_max = "Höchstens {max} Zeichen bzw. Einträge."
+    validate.Length.message_all = "Zwischen {min} und {max} Zeichen bzw. Einträge."
+    validate.Length.message_equal = "Genau {equal} Zeichen bzw. Einträge."
+    validate.Range.message_min = "Muss {min_op} {min} sein."
+    validate.Range.message_max = "Muss {max_op} {max} sein."
+    validate.Range.message_all = "Muss {min_op} {min} und {max_op} {max} sein."
+    validate.Range.message_gte = "größer oder gleich"
+    validate.Range.message_gt = "größer als"
+    validate.Range.message_lte = "kleiner oder gleich"
+    validate.Range.message_lt = "kleiner als"
+    validate.OneOf.default_message = "Unbekannter Code; erlaubt: {choices}."
+    validate.Regexp.default_message = "Format ungültig."
+
+
+_install_german_messages()
+
+
+class InputSchema(Schema):
+    """Base of every request schema: unknown fields are refused, not dropped."""
+
+    class Meta:
+        """Refuse unknown fields (house rule)."""
+
+        unknown = RAISE
+
+    error_messages = {  # noqa: RUF012 - marshmallow reads a class attribute
+        "unknown": "Unbekanntes Feld.",
+        "type": "Muss ein JSON-Objekt sein.",
+    }
+
+
+class OutputSchema(Schema):
+    """Base of every response schema."""

@@ -1,0 +1,169 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL 15.
+
+``database_url`` is parametrised over the backends; each backend gets one migrated
+database for the session, and each test runs inside a transaction that is rolled
+back afterwards (sessions join it with ``create_savepoint``), so tests never see
+each other's rows. Tests that must really commit (concurrency) use ``fresh_database``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from mgz import create_app
+from mgz.core import migrations
+from mgz.core.db import database, make_engine
+from tests.pg_cluster import PostgresCluster
+
+BACKENDS = [b for b in os.environ.get("MGZ_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+TEST_SECRET = "test-secret-key-" + "x" * 32
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster in a temporary folder for the whole session."""
+    cluster = PostgresCluster().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+class Backend:
+    """Creates empty databases on one backend."""
+
+    def __init__(self, name: str, tmp_factory: Any, request: pytest.FixtureRequest) -> None:
+        self.name = name
+        self._tmp = tmp_factory
+        self._request = request
+
+    def new_database(self, migrate: bool = True) -> str:
+        """A new, empty (or migrated) database; returns its URL."""
+        label = "mgz_" + uuid.uuid4().hex[:12]
+        if self.name == "sqlite":
+            url = f"sqlite:///{self._tmp.mktemp('db') / (label + '.sqlite3')}"
+        else:
+            url = self._request.getfixturevalue("pg_cluster").create_database(label)
+        if migrate:
+            engine = make_engine(url)
+            migrations.upgrade(engine)
+            engine.dispose()
+        return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Backend:
+    """The database backend under test (sqlite or postgresql)."""
+    return Backend(request.param, tmp_path_factory, request)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: Backend) -> str:
+    """One migrated database per backend for the session."""
+    return backend.new_database()
+
+
+def build_app(database_url: str, tmp_path: Any, **overrides: Any) -> Flask:
+    """An app in production mode on ``database_url``, isolated from the shell's MGZ_*."""
+    settings = {
+        "MODE": "production",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "LOG_FORMAT": "json",
+        **overrides,
+    }
+    app = create_app(settings, environ={"MGZ_INSTANCE_PATH": str(tmp_path)})
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: Any) -> Iterator[Flask]:
+    """The app on the session database of the current backend."""
+    app = build_app(database_url, tmp_path_factory.mktemp("instance"))
+    yield app
+    database(app).engine.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path: Any) -> Iterator[Any]:
+    """Build extra apps (other settings, other databases); their engines are disposed."""
+    built: list[Flask] = []
+
+    def factory(database_url: str, **overrides: Any) -> Flask:
+        app = build_app(database_url, tmp_path, **overrides)
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        database(app).engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    extension = database(app)
+    original = extension.session_factory
+    connection = extension.engine.connect()
+    outer = connection.begin()
+    extension.bind_to(connection)
+    session = extension.new_session()
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+        extension.session_factory = original
+
+
+@pytest.fixture
+def client(app: Flask, db: Session) -> FlaskClient:
+    """A test client whose requests run inside the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db: Session) -> Any:
+    """A CLI runner whose commands run inside the test's transaction."""
+    return app.test_cli_runner()
+
+
+# --- report which backends ran -------------------------------------------------------
+
+_outcomes: Counter[tuple[str, str]] = Counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count outcomes per backend from the test ids."""
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    for name in ("sqlite", "postgresql"):
+        if (
+            f"[{name}" in report.nodeid
+            or f"-{name}]" in report.nodeid
+            or f"-{name}-" in report.nodeid
+        ):
+            _outcomes[(name, report.outcome)] += 1
+            return
+    _outcomes[("no database", report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print a line per backend, so CI output shows both databases ran."""
+    terminalreporter.section("database backends")
+    for name in ("sqlite", "postgresql", "no database"):
+        counts = {o: n for (b, o), n in _outcomes.items() if b == name}
+        if counts:
+            parts = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+            terminalreporter.write_line(f"{name}: {parts}")

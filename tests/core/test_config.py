@@ -1,0 +1,92 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mgz.core import config
+from mgz.core.config import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+MGZ = str(Path(sys.executable).parent / "mgz")
+
+
+def test_defaults_come_from_config_folder():
+    values = config.load(environ={})
+    assert values["MODE"] == "production"
+    assert values["MAX_CONTENT_LENGTH"] == 1048576
+
+
+def test_config_file_overrides_defaults_and_environment_overrides_file(tmp_path):
+    file = tmp_path / "mgz.toml"
+    file.write_text('LOG_LEVEL = "WARNING"\nMAX_CONTENT_LENGTH = 4096\n')
+    values = config.load(environ={"MGZ_CONFIG": str(file), "MGZ_MAX_CONTENT_LENGTH": "8192"})
+    assert values["LOG_LEVEL"] == "WARNING"
+    assert values["MAX_CONTENT_LENGTH"] == 8192
+
+
+def test_secret_in_config_file_is_refused(tmp_path):
+    file = tmp_path / "mgz.toml"
+    file.write_text('SECRET_KEY = "' + "s" * 40 + '"\n')
+    with pytest.raises(ConfigError, match="MGZ_SECRET_KEY: secrets may not stand"):
+        config.load(environ={"MGZ_CONFIG": str(file)})
+
+
+def test_secret_from_key_file(tmp_path):
+    key = tmp_path / "secret"
+    key.write_text("k" * 40 + "\n")
+    values = config.load(environ={"MGZ_SECRET_KEY_FILE": str(key)})
+    assert values["SECRET_KEY"] == "k" * 40
+
+
+def test_invalid_value_names_setting_without_echoing_it():
+    with pytest.raises(ConfigError) as info:
+        config.load(environ={"MGZ_SECRET_KEY": "short-secret-value"})
+    assert str(info.value).startswith("MGZ_SECRET_KEY:")
+    assert "short-secret-value" not in str(info.value)
+
+
+def test_unknown_mgz_variable_is_refused():
+    with pytest.raises(ConfigError, match="MGZ_DATABSE_URL: unknown setting"):
+        config.load(environ={"MGZ_DATABSE_URL": "sqlite:///x"})
+
+
+def test_unknown_setting_in_config_file_is_refused(tmp_path):
+    file = tmp_path / "mgz.toml"
+    file.write_text("COLOUR = 1\n")
+    with pytest.raises(ConfigError, match="unknown setting COLOUR"):
+        config.load(environ={"MGZ_CONFIG": str(file)})
+
+
+def test_plain_postgresql_url_means_psycopg():
+    values = config.load(environ={"MGZ_DATABASE_URL": "postgresql://u@h/d"})
+    assert values["DATABASE_URL"] == "postgresql+psycopg://u@h/d"
+
+
+def test_foreign_database_url_is_refused():
+    with pytest.raises(ConfigError, match="MGZ_DATABASE_URL: must be"):
+        config.load(environ={"MGZ_DATABASE_URL": "mysql://u@h/d"})
+
+
+def _run_cli(env_extra, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MGZ_")}
+    env.update({"MGZ_INSTANCE_PATH": str(tmp_path)}, **env_extra)
+    return subprocess.run(
+        [MGZ, "db", "current"], capture_output=True, text=True, env=env, cwd=REPO, timeout=60
+    )
+
+
+def test_cli_stops_with_one_clear_line_on_bad_setting(tmp_path):
+    result = _run_cli({"MGZ_MODE": "demo", "MGZ_LOG_LEVEL": "LOUD"}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "mgz: configuration error: MGZ_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_production_start_without_secret_key_is_refused(tmp_path):
+    result = _run_cli({}, tmp_path)
+    assert result.returncode == 2
+    assert "MGZ_SECRET_KEY: required in production" in result.stderr

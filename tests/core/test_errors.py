@@ -1,0 +1,176 @@
+"""Problem+json for every error class, with a test-only blueprint that takes a body."""
+
+import json
+import logging
+
+import pytest
+from flask.views import MethodView
+from marshmallow import fields, validate
+from sqlalchemy import text
+
+from mgz.core.api import Blueprint
+from mgz.core.db import database, get_session
+from mgz.core.errors import ConflictError
+from mgz.core.schemas import InputSchema
+
+CANARY = "Zzyzx-Canary-Quetzalcoatl-4711"
+
+probe = Blueprint("probe", __name__, url_prefix="/api/v1/probe")
+
+
+class ProbeIn(InputSchema):
+    name = fields.String(required=True, validate=validate.Length(max=20))
+    count = fields.Integer(required=True)
+    born_on = fields.Date()
+
+
+@probe.route("/items")
+class Items(MethodView):
+    @probe.arguments(ProbeIn)
+    def post(self, data):
+        session = get_session()
+        session.execute(text("INSERT INTO probe_items VALUES (:n)"), {"n": data["name"]})
+        if data["count"] < 0:
+            raise ConflictError("Negativ.")
+        session.commit()
+        return {"ok": True}
+
+
+@probe.route("/boom")
+class Boom(MethodView):
+    def get(self):
+        raise RuntimeError(f"secret detail {CANARY}")
+
+
+@probe.route("/sql")
+class Sql(MethodView):
+    def get(self):
+        get_session().execute(text("SELECT * FROM no_such_table WHERE x = :v"), {"v": CANARY})
+
+
+@pytest.fixture
+def probe_client(database_url, make_app, db):
+    app = make_app(database_url, MAX_CONTENT_LENGTH=2048)
+    app.extensions["mgz.api"].register_blueprint(probe)
+    # Share the test transaction so nothing a probe writes survives the test.
+    db.execute(text("CREATE TABLE probe_items (name VARCHAR(40))"))
+    database(app).bind_to(db.get_bind())
+    return app.test_client()
+
+
+def assert_problem(response, status):
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert body["status"] == status
+    assert body["type"].startswith("/problems/")
+    assert body["title"]
+    assert body["request_id"] == response.headers["X-Request-ID"]
+    return body
+
+
+def test_unknown_route_is_404_problem(client):
+    assert_problem(client.get("/api/v1/nowhere"), 404)
+
+
+def test_wrong_method_is_405_problem_with_allow(client):
+    body = assert_problem(client.delete("/api/v1/health"), 405)
+    assert body["title"] == "Methode nicht erlaubt"
+
+
+def test_unknown_field_and_wrong_type_are_422_per_field(probe_client):
+    response = probe_client.post(
+        "/api/v1/probe/items", json={"name": CANARY, "count": "many", "colour": "red"}
+    )
+    body = assert_problem(response, 422)
+    assert body["errors"]["count"] == ["Muss eine ganze Zahl sein."]
+    assert body["errors"]["colour"] == ["Unbekanntes Feld."]
+    assert body["errors"]["name"] == ["Höchstens 20 Zeichen bzw. Einträge."]
+    assert CANARY not in response.get_data(as_text=True)
+
+
+def test_missing_required_field_is_named(probe_client):
+    body = assert_problem(probe_client.post("/api/v1/probe/items", json={"name": "a"}), 422)
+    assert body["errors"] == {"count": ["Pflichtfeld."]}
+
+
+def test_malformed_json_is_400(probe_client):
+    response = probe_client.post(
+        "/api/v1/probe/items", data='{"name": "a",', content_type="application/json"
+    )
+    body = assert_problem(response, 400)
+    assert body["errors"] == {"_body": ["Kein gültiges JSON."]}
+
+
+def test_json_that_is_not_an_object_is_422(probe_client):
+    body = assert_problem(probe_client.post("/api/v1/probe/items", json=[1, 2]), 422)
+    assert "_schema" in body["errors"]
+
+
+def test_wrong_content_type_is_415(probe_client):
+    response = probe_client.post(
+        "/api/v1/probe/items",
+        data="name=a&count=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert_problem(response, 415)
+
+
+def test_oversized_body_is_413(probe_client):
+    response = probe_client.post("/api/v1/probe/items", json={"name": "x" * 5000, "count": 1})
+    assert_problem(response, 413)
+
+
+def test_domain_error_writes_nothing(probe_client, db):
+    response = probe_client.post("/api/v1/probe/items", json={"name": "kept-out", "count": -1})
+    body = assert_problem(response, 409)
+    assert body["detail"] == "Negativ."
+    rows = db.execute(text("SELECT count(*) FROM probe_items WHERE name = 'kept-out'")).scalar()
+    assert rows == 0
+
+
+def test_valid_write_commits(probe_client, db):
+    assert (
+        probe_client.post("/api/v1/probe/items", json={"name": "ok", "count": 1}).status_code == 200
+    )
+    assert db.execute(text("SELECT count(*) FROM probe_items WHERE name = 'ok'")).scalar() == 1
+
+
+@pytest.mark.parametrize("path", ["/api/v1/probe/boom", "/api/v1/probe/sql"])
+def test_500_reveals_no_internals_and_log_holds_no_values(probe_client, path, capfd):
+    response = probe_client.get(path)
+    body = assert_problem(response, 500)
+    raw = response.get_data(as_text=True)
+    assert CANARY not in raw
+    assert "Traceback" not in raw and "SELECT" not in raw and "RuntimeError" not in raw
+    assert set(body) == {"type", "title", "status", "detail", "request_id"}
+    err = capfd.readouterr().err
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    failure = [entry for entry in lines if entry.get("event") == "unhandled_error"]
+    assert failure and failure[0]["request_id"] == body["request_id"]
+    assert failure[0]["exc_frames"]
+    assert CANARY not in err
+
+
+def test_request_id_is_kept_when_well_formed_and_replaced_otherwise(client):
+    kept = client.get("/api/v1/health", headers={"X-Request-ID": "abcdef12-3456"})
+    assert kept.headers["X-Request-ID"] == "abcdef12-3456"
+    replaced = client.get("/api/v1/health", headers={"X-Request-ID": "Max Mustermann"})
+    assert replaced.headers["X-Request-ID"] != "Max Mustermann"
+    assert len(replaced.headers["X-Request-ID"]) == 32
+
+
+def test_access_log_has_no_query_string_and_no_body(probe_client, capfd):
+    probe_client.post(f"/api/v1/probe/items?last_name={CANARY}", json={"name": CANARY, "count": 1})
+    err = capfd.readouterr().err
+    access = [json.loads(line) for line in err.splitlines() if '"event": "request"' in line]
+    assert access and access[-1]["path"] == "/api/v1/probe/items"
+    assert CANARY not in err
+
+
+def test_log_lines_are_json_objects(client, capfd):
+    logging.getLogger("mgz.test").info("hello")
+    client.get("/api/v1/health")
+    for line in capfd.readouterr().err.splitlines():
+        entry = json.loads(line)
+        assert {"ts", "level", "logger", "msg", "request_id"} <= set(entry)
