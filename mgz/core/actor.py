@@ -1,0 +1,31 @@
+"""Who is acting: passed explicitly into every service function.
+
+Services never read ``flask.g`` or ``request``; the view (or the CLI command) builds
+an :class:`Actor` and hands it down, so the audit trail of the API, the CLI and the
+tests is written by the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user (or the system, for CLI and background work)."""
+
+    user_id: int | None
+    username: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    request_id: str | None = None
+    # The role under which this action runs, for the audit log (one of ``roles``).
+    acting_role: str | None = None
+
+    @classmethod
+    def system(cls, command: str, request_id: str | None = None) -> Actor:
+        """The actor for a CLI command or background job, e.g. ``system("keys rotate")``."""
+        return cls(None, f"system:{command}", frozenset({"system"}), request_id, "system")
+
+    def has_role(self, role: str) -> bool:
+        """Whether the actor holds ``role``."""
+        return role in self.roles
