@@ -14,6 +14,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 from gunicorn.app.base import BaseApplication
+from werkzeug.serving import run_simple
 
 from mgz.app import create_app
 from mgz.core import migrations
@@ -46,7 +47,7 @@ def serve(host: str, port: int, workers: int) -> None:
     app = create_app()
     if app.config["DEMO"]:
         click.echo(f"mgz (Demo) läuft auf http://{host}:{port}/api/v1/docs")
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        _serve_development(app, host, port)
     else:
         _run_gunicorn(create_app, f"{host}:{port}", workers)
 
@@ -69,7 +70,14 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"API-Dokumentation: {url}")
     if not no_serve:
         click.echo(f"mgz Demo läuft: http://{host}:{port}/api/v1/health")
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        _serve_development(app, host, port)
+
+
+def _serve_development(app: Flask, host: str, port: int) -> None:
+    # Flask's app.run() refuses to run under its own CLI; werkzeug's server is what
+    # it would start anyway (threaded, no reloader, no debugger: the debugger would
+    # show locals, i.e. personal data, in the browser).
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def _factory() -> Flask:
