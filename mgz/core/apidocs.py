@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template_string
 
+from mgz.core.access import public
+
 bp = Blueprint("apidocs", __name__)
 
 _PAGE = """<!doctype html>
@@ -48,6 +50,7 @@ _METHODS = ("get", "post", "put", "patch", "delete")
 
 
 @bp.route("/api/v1/docs")
+@public
 def docs_page() -> Response:
     """Render the OpenAPI document as HTML."""
     spec = current_app.extensions["mgz.api"].spec.to_dict()

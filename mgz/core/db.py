@@ -89,8 +89,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Connection) -> None:
     # pysqlite opens transactions lazily and breaks SAVEPOINT; with the driver's own
     # handling switched off (isolation_level=None) we emit BEGIN ourselves, which is
-    # the recipe in SQLAlchemy's SQLite dialect documentation.
-    connection.exec_driver_sql("BEGIN")
+    # the recipe in SQLAlchemy's SQLite dialect documentation. IMMEDIATE takes the
+    # write lock at the start: a deferred transaction that reads and then writes
+    # fails at once with "database is locked" when another writer got there first
+    # (SQLite cannot wait there without risking deadlock), while an immediate one
+    # simply waits (busy_timeout). SQLite is the embedded, single-office default;
+    # serialising its transactions is the price of never failing a concurrent write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, pool_size: int = 5, pool_timeout: int = 10) -> Engine:
@@ -119,6 +124,9 @@ class Database:
         )
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         app.extensions["mgz.db"] = self
+        # Per request (an app context may outlive several requests, e.g. in tests or
+        # when a CLI command calls views) and per app context (CLI commands).
+        app.teardown_request(self._close_session)
         app.teardown_appcontext(self._close_session)
 
     def bind_to(self, connection: Connection) -> None:

@@ -12,8 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from mgz.core import migrations
+from mgz.core.access import public
 from mgz.core.api import Blueprint
-from mgz.core.db import database
+from mgz.core.db import get_session
 from mgz.core.errors import ServiceUnavailableError
 from mgz.core.schemas import OutputSchema
 
@@ -33,12 +34,13 @@ class HealthSchema(OutputSchema):
 
 def check_health() -> dict[str, Any]:
     """Probe the database and the migration state; raise 503 when not ready."""
-    engine = database().engine
-    assert engine is not None  # noqa: S101 - init_app ran
+    # The request's own session: on SQLite a second connection would queue behind
+    # the request's transaction.
+    session = get_session()
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        revision = migrations.current_revision(engine)
+        connection = session.connection()
+        connection.execute(text("SELECT 1"))
+        revision = migrations.revision_of(connection)
     except SQLAlchemyError:
         log.warning("database unreachable", extra={"event": "health_db_down"})
         raise ServiceUnavailableError(
@@ -57,6 +59,7 @@ def check_health() -> dict[str, Any]:
 class Health(MethodView):
     """Liveness and readiness in one."""
 
+    @public
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, description="Datenbank nicht erreichbar oder Migration fehlt")
     def get(self) -> dict[str, Any]:

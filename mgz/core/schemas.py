@@ -46,9 +46,10 @@ def _install_german_messages() -> None:
     validate.Length.message_max = "Höchstens {max} Zeichen bzw. Einträge."
     validate.Length.message_all = "Zwischen {min} und {max} Zeichen bzw. Einträge."
     validate.Length.message_equal = "Genau {equal} Zeichen bzw. Einträge."
-    validate.Range.message_min = "Muss {min_op} {min} sein."
-    validate.Range.message_max = "Muss {max_op} {max} sein."
-    validate.Range.message_all = "Muss {min_op} {min} und {max_op} {max} sein."
+    # Range formats {min_op}/{max_op} in __init__ and {min}/{max} later: hence {{min}}.
+    validate.Range.message_min = "Muss {min_op} {{min}} sein."
+    validate.Range.message_max = "Muss {max_op} {{max}} sein."
+    validate.Range.message_all = "Muss {min_op} {{min}} und {max_op} {{max}} sein."
     validate.Range.message_gte = "größer oder gleich"
     validate.Range.message_gt = "größer als"
     validate.Range.message_lte = "kleiner oder gleich"

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 from sqlalchemy import text
 
+from mgz.core.access import public
 from mgz.core.api import Blueprint
 from mgz.core.db import database, get_session
 from mgz.core.errors import ConflictError
@@ -26,6 +27,7 @@ class ProbeIn(InputSchema):
 
 @probe.route("/items")
 class Items(MethodView):
+    @public  # a test-only endpoint; default deny would answer 403
     @probe.arguments(ProbeIn)
     def post(self, data):
         session = get_session()
@@ -38,12 +40,14 @@ class Items(MethodView):
 
 @probe.route("/boom")
 class Boom(MethodView):
+    @public
     def get(self):
         raise RuntimeError(f"secret detail {CANARY}")
 
 
 @probe.route("/sql")
 class Sql(MethodView):
+    @public
     def get(self):
         get_session().execute(text("SELECT * FROM no_such_table WHERE x = :v"), {"v": CANARY})
 

@@ -55,7 +55,10 @@ def test_openapi_document_validates_and_lists_every_route(app):
         }:
             continue
         path = rule.rule.replace("<", "{").replace(">", "}")
-        path = "/".join(p.split(":")[-1] if p.startswith("{") else p for p in path.split("/"))
+        # "{int:user_id}" -> "{user_id}"
+        path = "/".join(
+            "{" + p[1:].split(":")[-1] if p.startswith("{") else p for p in path.split("/")
+        )
         path = path.replace("{", "{").replace("}", "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if (path, method) not in documented:
