@@ -1,0 +1,213 @@
+"""``mgz users …`` and ``mgz tokens …`` for administrators, and the demo users."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from mgz.auth import passwords, service
+from mgz.core.access import ROLES
+from mgz.core.actor import Actor
+from mgz.core.db import session_scope
+from mgz.core.demo import demo_step
+from mgz.core.errors import DomainError
+
+users_group = AppGroup("users", help="Konten verwalten.")
+tokens_group = AppGroup("tokens", help="Persönliche API-Tokens verwalten.")
+_ROLE_OPTION = click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="mehrfach"
+)
+
+
+def _fail(error: DomainError) -> None:
+    messages = [error.detail or "Fehler"]
+    for field, items in error.errors.items():
+        messages.append(f"  {field}: {' '.join(items)}")
+    click.echo("\n".join(messages), err=True)
+    sys.exit(1)
+
+
+def _password(generate: bool) -> tuple[str, bool]:
+    if generate:
+        return passwords.generate_password(), True
+    value = click.prompt("Passwort", hide_input=True, confirmation_prompt="Wiederholen")
+    return value, False
+
+
+@users_group.command("create")
+@click.argument("username")
+@_ROLE_OPTION
+@click.option("--generate-password", is_flag=True, help="Passwort erzeugen und einmal anzeigen.")
+def users_create(username: str, roles: tuple[str, ...], generate_password: bool) -> None:
+    """Create an account (password prompted, or generated and shown once)."""
+    password, generated = _password(generate_password)
+    with session_scope(current_app) as db:
+        try:
+            user = service.create_user(db, Actor.system("users create"), username, password, roles)
+        except DomainError as error:
+            _fail(error)
+        db.commit()
+        click.echo(
+            f"Konto {user.username} (id {user.id}) angelegt: {', '.join(sorted(user.roles))}"
+        )
+    if generated:
+        click.echo(f"Passwort (wird nicht wieder angezeigt): {password}")
+
+
+@users_group.command("list")
+def users_list() -> None:
+    """List accounts with roles and state."""
+    with session_scope(current_app) as db:
+        for user in service.list_users(db):
+            state = "gesperrt" if user.is_disabled else "aktiv"
+            factor = " 2FA" if user.totp_secret else ""
+            click.echo(
+                f"{user.id}\t{user.username}\t{','.join(sorted(user.roles))}\t{state}{factor}"
+            )
+
+
+@users_group.command("set-roles")
+@click.argument("username")
+@_ROLE_OPTION
+def users_set_roles(username: str, roles: tuple[str, ...]) -> None:
+    """Replace the roles of an account."""
+    with session_scope(current_app) as db:
+        try:
+            user = service.user_by_name(db, username)
+            service.set_roles(db, Actor.system("users set-roles"), user, roles)
+        except DomainError as error:
+            _fail(error)
+        db.commit()
+        click.echo(f"{user.username}: {', '.join(sorted(user.roles))}")
+
+
+@users_group.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable an account; its sessions end and its tokens stop working."""
+    with session_scope(current_app) as db:
+        try:
+            user = service.user_by_name(db, username)
+            service.disable_user(db, Actor.system("users disable"), user)
+        except DomainError as error:
+            _fail(error)
+        db.commit()
+        click.echo(f"{user.username} gesperrt")
+
+
+@users_group.command("reset-password")
+@click.argument("username")
+@click.option("--generate-password", is_flag=True, help="Passwort erzeugen und einmal anzeigen.")
+def users_reset_password(username: str, generate_password: bool) -> None:
+    """Set a new password; the account's sessions end."""
+    password, generated = _password(generate_password)
+    with session_scope(current_app) as db:
+        try:
+            user = service.user_by_name(db, username)
+            service.reset_password(db, Actor.system("users reset-password"), user, password)
+        except DomainError as error:
+            _fail(error)
+        db.commit()
+    click.echo(f"Passwort von {username} gesetzt")
+    if generated:
+        click.echo(f"Passwort (wird nicht wieder angezeigt): {password}")
+
+
+@users_group.command("enable-totp")
+@click.argument("username")
+def users_enable_totp(username: str) -> None:
+    """Enrol a TOTP second factor; prints the otpauth:// URI once (for the QR code)."""
+    with session_scope(current_app) as db:
+        try:
+            user = service.user_by_name(db, username)
+            uri = service.enable_totp(db, Actor.system("users enable-totp"), user)
+        except DomainError as error:
+            _fail(error)
+        db.commit()
+    click.echo(f"In die Authenticator-App übernehmen (wird nicht wieder angezeigt):\n{uri}")
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--label", required=True, help="Zweck, z. B. 'Statistik-Skript'.")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 730))
+def tokens_create(username: str, label: str, days: int) -> None:
+    """Create a personal API token; it is shown once and stored only as a hash."""
+    with session_scope(current_app) as db:
+        try:
+            user = service.user_by_name(db, username)
+            token, raw = service.create_token(
+                db,
+                Actor.system("tokens create"),
+                user,
+                label,
+                timedelta(days=days),
+                max_lifetime=timedelta(days=current_app.config["API_TOKEN_MAX_DAYS"]),
+            )
+        except DomainError as error:
+            _fail(error)
+        db.commit()
+        click.echo(f"Token {token.id} für {user.username}, gültig bis {token.expires_at:%Y-%m-%d}")
+    click.echo(f"Token (wird nicht wieder angezeigt): {raw}")
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke an API token at once."""
+    with session_scope(current_app) as db:
+        try:
+            service.revoke_token(db, Actor.system("tokens revoke"), token_id)
+        except DomainError as error:
+            _fail(error)
+        db.commit()
+    click.echo(f"Token {token_id} widerrufen")
+
+
+DEMO_USERS = {role: f"demo-{role}" for role in ROLES}
+
+
+def _demo_passwords(path: Path) -> dict[str, str]:
+    if path.exists():
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    return {}
+
+
+@demo_step
+def demo_users(app: Flask) -> list[str]:
+    """Create one demo user per role (idempotent) and return their credentials to print.
+
+    The passwords are generated once and kept in the instance folder (0600), which
+    only demo mode uses; a demo user whose password is not known there gets a new one.
+    """
+    if not app.config.get("DEMO"):
+        return []
+    path = Path(app.instance_path) / "demo-users.json"
+    known = _demo_passwords(path)
+    lines = ["Demo-Konten (nur Demo):"]
+    with session_scope(app) as db:
+        for role, username in DEMO_USERS.items():
+            user = service.find_user(db, username)
+            actor = Actor.system("demo")
+            if user is None:
+                known[username] = passwords.generate_password()
+                service.create_user(db, actor, username, known[username], [role])
+            elif username not in known:
+                known[username] = passwords.generate_password()
+                service.reset_password(db, actor, user, known[username])
+            lines.append(f"  {role:<13} {username:<18} {known[username]}")
+        db.commit()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(known, handle)
+    return lines
+
+
+COMMANDS = [users_group, tokens_group]

@@ -1,0 +1,102 @@
+"""Accounts and their credentials: users, roles, sessions, API tokens, failed logins.
+
+No credential is stored in a form that logs a caller in: passwords as scrypt hashes,
+session ids and API tokens as SHA-256 of a 256-bit random value.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mgz.core.access import ROLES
+from mgz.core.db import Base, TimestampMixin
+
+_ROLE_LIST = ", ".join(f"'{role}'" for role in ROLES)
+
+
+class User(TimestampMixin, Base):
+    """A member of staff who signs in; never deleted, only disabled."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+    # Base32 TOTP secret once a second factor is enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Time step of the last accepted code, so a code cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles this user holds."""
+        return frozenset(row.role for row in self.role_rows)
+
+    @property
+    def is_disabled(self) -> bool:
+        """Whether the account is disabled."""
+        return self.disabled_at is not None
+
+
+class UserRole(Base):
+    """One role held by a user."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class AuthSession(Base):
+    """A signed-in browser session; the cookie holds the token, we keep its hash."""
+
+    __tablename__ = "auth_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A personal API token for machine access; shown once, stored as a hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters, so people can tell their tokens apart in a listing.
+    prefix: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the throttling window (shared by all app processes)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    # SHA-256 of the normalised user name typed: a password typed into the name
+    # field must not be stored in clear.
+    account_key: Mapped[str] = mapped_column(String(64), index=True)
+    client_address: Mapped[str] = mapped_column(String(64), index=True)

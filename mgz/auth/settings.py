@@ -1,0 +1,53 @@
+"""Settings of the auth area; defaults apply when neither config file nor environment sets them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mgz.core import config
+from mgz.core.access import ROLES
+
+
+def parse_roles(value: Any) -> frozenset[str]:
+    """A comma-separated list of roles (may be empty)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [str(item).strip() for item in value]
+    else:
+        items = [item.strip() for item in config.parse_str(value).split(",")]
+    roles = frozenset(item for item in items if item)
+    unknown = sorted(roles - set(ROLES))
+    if unknown:
+        raise ValueError("unknown role " + unknown[0] + "; known: " + ", ".join(ROLES))
+    return roles
+
+
+DEFAULTS: dict[str, Any] = {
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 10,
+    "TOTP_REQUIRED_ROLES": frozenset(),
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    "API_TOKEN_MAX_DAYS": 365,
+}
+
+for _setting in (
+    config.Setting(
+        "SESSION_IDLE_MINUTES", config.int_range(1, 24 * 60), "sign out after this idle time"
+    ),
+    config.Setting(
+        "SESSION_ABSOLUTE_HOURS", config.int_range(1, 7 * 24), "sign out this long after login"
+    ),
+    config.Setting(
+        "TOTP_REQUIRED_ROLES", parse_roles, "roles that must sign in with a TOTP second factor"
+    ),
+    config.Setting(
+        "LOGIN_MAX_FAILURES", config.int_range(1, 100), "failed logins per account/address"
+    ),
+    config.Setting(
+        "LOGIN_FAILURE_WINDOW_MINUTES",
+        config.int_range(1, 24 * 60),
+        "window in which failed logins are counted",
+    ),
+    config.Setting("API_TOKEN_MAX_DAYS", config.int_range(1, 2 * 365), "longest token lifetime"),
+):
+    config.register(_setting)

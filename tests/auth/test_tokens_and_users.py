@@ -1,0 +1,156 @@
+"""Personal API tokens and the admins' account API."""
+
+from datetime import timedelta
+
+from sqlalchemy import select, text, update
+
+from mgz.audit.models import AuditEvent
+from mgz.auth import service
+from mgz.auth.models import ApiToken, User
+from mgz.core.actor import Actor
+from mgz.core.db import utcnow
+from tests.factories import make_token, make_user
+
+
+def bearer(raw):
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def test_admin_creates_a_token_shown_once_and_stored_only_as_hash(app, db, login_as):
+    admin = login_as("admin")
+    statistician = make_user(db, roles=["statistician"])
+    response = admin.post(
+        f"/api/v1/users/{statistician.id}/tokens", json={"label": "Statistik-Skript"}
+    )
+    assert response.status_code == 201
+    body = response.get_json()
+    raw = body["token"]
+    assert raw.startswith("mgz_") and len(raw) > 40
+    assert raw.startswith(body["prefix"])
+    listing = admin.get(f"/api/v1/users/{statistician.id}/tokens").get_json()
+    assert [t["id"] for t in listing] == [body["id"]]
+    assert raw not in str(listing) and "token" not in listing[0]
+    row = db.get(ApiToken, body["id"])
+    stored = db.execute(text("SELECT * FROM api_tokens WHERE id = :i"), {"i": row.id}).one()
+    assert raw not in [str(value) for value in stored]
+    assert row.token_hash == service._sha256(raw)
+    client = app.test_client()
+    me = client.get("/api/v1/auth/me", headers=bearer(raw))
+    assert me.status_code == 200
+    assert me.get_json() == {
+        "user_id": statistician.id,
+        "username": statistician.username,
+        "roles": ["statistician"],
+        "auth_method": "token",
+        "csrf_token": None,
+    }
+
+
+def test_token_acts_with_its_users_current_roles_only(app, db):
+    user = make_user(db, roles=["statistician"])
+    raw = make_token(db, user)
+    client = app.test_client()
+    assert client.get("/api/v1/users", headers=bearer(raw)).status_code == 403
+    service.set_roles(db, Actor.system("tests"), user, ["admin"])
+    db.flush()
+    assert client.get("/api/v1/users", headers=bearer(raw)).status_code == 200
+
+
+def test_revoked_token_is_refused_at_once(app, db, login_as):
+    raw = make_token(db, make_user(db))
+    token_id = db.scalar(select(ApiToken.id).where(ApiToken.token_hash == service._sha256(raw)))
+    client = app.test_client()
+    assert client.get("/api/v1/auth/me", headers=bearer(raw)).status_code == 200
+    assert login_as("admin").delete(f"/api/v1/tokens/{token_id}").status_code == 204
+    response = client.get("/api/v1/auth/me", headers=bearer(raw))
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+
+
+def test_expired_token_is_refused(app, db):
+    raw = make_token(db, make_user(db), days=1)
+    client = app.test_client()
+    assert client.get("/api/v1/auth/me", headers=bearer(raw)).status_code == 200
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == service._sha256(raw))
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    db.flush()
+    assert client.get("/api/v1/auth/me", headers=bearer(raw)).status_code == 401
+
+
+def test_token_of_a_disabled_user_is_refused(app, db):
+    user = make_user(db)
+    raw = make_token(db, user)
+    service.disable_user(db, Actor.system("tests"), user)
+    db.flush()
+    assert app.test_client().get("/api/v1/auth/me", headers=bearer(raw)).status_code == 401
+
+
+def test_unknown_or_malformed_tokens_are_401(app, db):
+    client = app.test_client()
+    for header in ("Bearer mgz_" + "A" * 43, "Bearer nonsense", "Basic dXNlcjpwdw=="):
+        assert client.get("/api/v1/auth/me", headers={"Authorization": header}).status_code == 401
+
+
+def test_token_lifetime_is_capped_by_configuration(app, db, login_as, monkeypatch):
+    monkeypatch.setitem(app.config, "API_TOKEN_MAX_DAYS", 30)
+    user = make_user(db)
+    response = login_as("admin").post(
+        f"/api/v1/users/{user.id}/tokens", json={"label": "x", "expires_in_days": 31}
+    )
+    assert response.status_code == 422
+    assert "expires_in_days" in response.get_json()["errors"]
+
+
+def test_admin_manages_accounts_and_each_change_is_audited(app, db, login_as):
+    admin = login_as("admin")
+    start = db.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
+    created = admin.post(
+        "/api/v1/users",
+        json={"username": "b.berater", "password": "Lange-Sichere-Phrase-42", "roles": ["adviser"]},
+    )
+    assert created.status_code == 201
+    user_id = created.get_json()["id"]
+    assert "password" not in created.get_json()
+    roles = admin.put(f"/api/v1/users/{user_id}/roles", json={"roles": ["adviser", "auditor"]})
+    assert roles.get_json()["roles"] == ["adviser", "auditor"]
+    token = admin.post(f"/api/v1/users/{user_id}/tokens", json={"label": "Skript"}).get_json()
+    assert admin.delete(f"/api/v1/tokens/{token['id']}").status_code == 204
+    assert admin.post(f"/api/v1/users/{user_id}/disable").get_json()["disabled_at"]
+    events = db.scalars(
+        select(AuditEvent).where(AuditEvent.seq > start).order_by(AuditEvent.seq)
+    ).all()
+    assert [e.action for e in events] == [
+        "user.create", "user.roles_change", "token.create", "token.revoke", "user.disable",
+    ]  # fmt: skip
+    assert all(e.actor_user_id == admin.user.id and e.actor_role == "admin" for e in events)
+    assert events[1].details == '{"added":"auditor","removed":"none"}'
+    assert all("Lange-Sichere-Phrase-42" not in repr(vars(e)) for e in events)
+
+
+def test_account_rules_are_checked(app, db, login_as):
+    admin = login_as("admin")
+    weak = admin.post(
+        "/api/v1/users",
+        json={"username": "c.user", "password": "Passwort1234", "roles": ["adviser"]},
+    )
+    assert weak.status_code == 422 and "password" in weak.get_json()["errors"]
+    assert "Passwort1234" not in weak.get_data(as_text=True)
+    bad_role = admin.post(
+        "/api/v1/users",
+        json={"username": "c.user", "password": "Lange-Sichere-Phrase-42", "roles": ["root"]},
+    )
+    assert bad_role.status_code == 422
+    make_user(db, username="taken.name")
+    taken = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "Taken.Name",
+            "password": "Lange-Sichere-Phrase-42",
+            "roles": ["adviser"],
+        },
+    )
+    assert taken.status_code == 409
+    assert db.scalar(select(User).where(User.username == "c.user")) is None
