@@ -1,0 +1,1 @@
+"""Versioned reference data: the code lists (residence status, municipalities, …)."""

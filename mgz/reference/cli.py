@@ -1,0 +1,73 @@
+"""``mgz reference load`` and ``mgz reference list``; the demo step that loads the lists."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from mgz.core.actor import Actor
+from mgz.core.db import session_scope
+from mgz.core.demo import demo_step
+from mgz.reference import service
+
+reference_group = AppGroup("reference", help="Codelisten (Referenzdaten) laden und anzeigen.")
+
+
+@reference_group.command("load")
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of code-list TOML files (default: the files shipped with mgz).",
+)
+def load_command(data_dir: Path | None) -> None:
+    """Load the code lists; changed lists get a new version."""
+    with session_scope(current_app) as session:
+        try:
+            report = service.load_reference_data(
+                session, Actor.system("reference load"), data_dir=data_dir
+            )
+        except service.ReferenceDataError as exc:
+            click.echo(f"reference data not loaded: {exc}", err=True)
+            sys.exit(1)
+        session.commit()
+    for change in report.lists:
+        click.echo(change.describe())
+    click.echo(f"{len(report.changed)} of {len(report.lists)} lists changed")
+
+
+@reference_group.command("list")
+@click.argument("name", required=False)
+@click.option("--all", "include_withdrawn", is_flag=True, help="Include withdrawn codes.")
+def list_command(name: str | None, include_withdrawn: bool) -> None:
+    """Show the loaded lists, or the codes of list NAME."""
+    with session_scope(current_app) as session:
+        if name is None:
+            for info in service.list_names(session):
+                count = len(service.codes(session, info.name))
+                click.echo(f"{info.name:<28} v{info.version:<3} {count:>4} codes  {info.title}")
+            return
+        try:
+            entries = service.codes(session, name, include_withdrawn=include_withdrawn)
+        except service.UnknownListError:
+            click.echo(f"unknown list: {name}", err=True)
+            sys.exit(1)
+        for entry in entries:
+            mark = f"  [withdrawn in v{entry.withdrawn_in_version}]" if entry.is_withdrawn else ""
+            group = entry.group or "-"
+            click.echo(f"{entry.code:<20} {group:<22} {entry.label}{mark}")
+
+
+@demo_step
+def load_demo_reference_data(app: Flask) -> list[str]:
+    """Demo: load the shipped code lists (idempotent)."""
+    with session_scope(app) as session:
+        report = service.load_reference_data(session, Actor.system("demo"))
+        session.commit()
+    return [f"Codelisten: {len(report.lists)} geladen, {len(report.changed)} neu oder geändert"]
+
+
+COMMANDS = [reference_group]
