@@ -1,0 +1,1 @@
+"""Client files (Klientenakten): personal data encrypted, statistics derived."""

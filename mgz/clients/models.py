@@ -1,0 +1,114 @@
+"""Client files: personal fields encrypted per client, statistical fields in plaintext.
+
+A value lives in exactly one class (DESIGN.md): the statistical columns are derived
+from the personal ones when those are written (birth year from birth date,
+citizenship group from nationality), so statistics never decrypt anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mgz.core.db import Base, TimestampMixin
+from mgz.crypto.types import blind_index_column, encrypted_column
+
+client_advisers = Table(
+    "client_advisers",
+    Base.metadata,
+    Column("client_id", ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+
+class Client(TimestampMixin, Base):
+    """One counselled person (Klient*in)."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_number: Mapped[str] = mapped_column(String(20), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+    # Personal data: encrypted with this client's data key, bound to row and column.
+    first_name: Mapped[str | None] = encrypted_column(str, subject="id")
+    last_name: Mapped[str | None] = encrypted_column(str, subject="id")
+    birth_date: Mapped[date | None] = encrypted_column(date, subject="id")
+    birth_place: Mapped[str | None] = encrypted_column(str, subject="id")
+    nationality: Mapped[list[str] | None] = encrypted_column(list, subject="id")
+    address: Mapped[str | None] = encrypted_column(str, subject="id")
+    phone: Mapped[str | None] = encrypted_column(str, subject="id")
+    email: Mapped[str | None] = encrypted_column(str, subject="id")
+    notes: Mapped[str | None] = encrypted_column(str, subject="id")
+
+    # Search key: keyed HMAC of last name + birth date (duplicates, exact search).
+    identity_index: Mapped[str | None] = blind_index_column(
+        "last_name", "birth_date", purpose="client.identity"
+    )
+
+    # Statistical attributes (plaintext, coarse, derived where possible).
+    birth_year: Mapped[int] = mapped_column(SmallInteger, index=True)
+    gender: Mapped[str] = mapped_column(String(12))
+    citizenship_group: Mapped[str] = mapped_column(String(16), index=True)
+    residence_status: Mapped[str | None] = mapped_column(String(40), index=True)
+    residence_status_group: Mapped[str | None] = mapped_column(String(40))
+    is_protection_seeker: Mapped[bool] = mapped_column(Boolean, default=False)
+    entered_germany_on: Mapped[date | None]
+    moved_in_on: Mapped[date | None] = mapped_column(index=True)
+    moved_in_from_abroad: Mapped[bool | None]
+    municipality: Mapped[str] = mapped_column(String(12), index=True)
+    receives_sgb2: Mapped[bool | None]
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint("gender IN ('female', 'male', 'diverse', 'unspecified')", name="gender"),
+        CheckConstraint(
+            "citizenship_group IN ('eu', 'third_country', 'stateless', 'unknown')",
+            name="citizenship_group",
+        ),
+    )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy API
+
+
+class CaseNumberCounter(Base):
+    """Last case number handed out per year; row-locked while a number is drawn."""
+
+    __tablename__ = "case_number_counters"
+
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class BreakGlassAccess(Base):
+    """An adviser opened a file they are not responsible for, with a stated reason.
+
+    The reason is free text typed by staff and may mention the client, so it is
+    encrypted with the client's data key like any other free text (and goes with it
+    when the file is shredded). The audit event references this row by id.
+    """
+
+    __tablename__ = "break_glass_accesses"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = encrypted_column(str, subject="client_id")
+    accessed_at: Mapped[datetime]

@@ -1,0 +1,532 @@
+"""Client files: intake with duplicate check, reading under the access policy, search.
+
+Every function takes the session and the acting adviser and writes its audit event in
+the caller's transaction. Personal values never reach the audit log, logs or errors:
+events name fields; search events carry hit counts and case numbers, never terms.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from mgz.audit.service import record
+from mgz.auth.models import User
+from mgz.clients.case_numbers import allocate_case_number
+from mgz.clients.models import BreakGlassAccess, Client, client_advisers
+from mgz.core.actor import Actor
+from mgz.core.clock import today
+from mgz.core.config import Setting, choice, register
+from mgz.core.db import utcnow
+from mgz.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from mgz.crypto.blind_index import normalise
+from mgz.crypto.types import blind_index_for
+from mgz.reference import service as reference
+
+register(
+    Setting(
+        "CLIENT_ACCESS_POLICY",
+        choice("team", "assigned"),
+        "team: every adviser opens every file; assigned: responsible advisers only, "
+        "others with a logged reason (break glass)",
+    )
+)
+
+PERSONAL_FIELDS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "birth_place",
+    "nationality",
+    "address",
+    "phone",
+    "email",
+    "notes",
+)
+LIST_FIELDS = ("first_name", "last_name", "birth_date")
+STATISTICAL_FIELDS = (
+    "gender",
+    "residence_status",
+    "entered_germany_on",
+    "moved_in_on",
+    "moved_in_from_abroad",
+    "municipality",
+    "receives_sgb2",
+    "languages",
+    "interpreter_needed",
+)
+FREE_MOVEMENT_GROUPS = {"germany", "eu", "eea", "ch"}
+
+
+class DuplicateClientError(ConflictError):
+    """Same last name and birth date as an existing client."""
+
+    slug = "duplicate-client"
+    title = "Mögliche Dublette"
+
+
+class StaleVersionError(ConflictError):
+    """The client changed since the caller read it."""
+
+    slug = "stale-version"
+    title = "Veraltete Version"
+
+
+class AccessReasonRequiredError(ForbiddenError):
+    """Assigned policy: not responsible, and no reason given."""
+
+    slug = "access-reason-required"
+    title = "Begründung erforderlich"
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """How advisers may open client files."""
+
+    mode: str  # "team" or "assigned"
+
+
+@dataclass
+class SearchPage:
+    """One page of search hits; ``visible`` marks hits whose names may be shown."""
+
+    items: list[Client]
+    visible: set[uuid.UUID]
+    total: int
+    page: int
+    per_page: int
+
+
+# --- derivations and checks ---------------------------------------------------------------
+
+
+def citizenship_group(session: Session, nationality: Iterable[str]) -> str:
+    """Derive the statistical group from the nationalities (several allowed).
+
+    Any EU/EEA/Swiss (or German) nationality gives ``eu``: freedom of movement applies
+    whatever else the person holds. Otherwise any third-country nationality gives
+    ``third_country``; only-stateless gives ``stateless``.
+    """
+    groups = {reference.group_of(session, "country", code) for code in nationality}
+    if groups & FREE_MOVEMENT_GROUPS:
+        return "eu"
+    if "third_country" in groups:
+        return "third_country"
+    if "stateless" in groups:
+        return "stateless"
+    return "unknown"
+
+
+def is_protection_seeker_group(session: Session, group: str | None) -> bool:
+    """Whether a residence-status group counts as protection seekers (Destatis).
+
+    The code list's ``protection_seeker`` attribute decides, so indicators 1 and 10
+    follow the reference data rather than a naming convention.
+    """
+    entry = reference.get_code(session, "residence_status_group", group) if group else None
+    return bool(entry and entry.attributes.get("protection_seeker"))
+
+
+def _check_codes(session: Session, values: Mapping[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def check(field: str, list_name: str, code: str | None, index: int | None = None) -> None:
+        if code is not None and not reference.is_valid(session, list_name, code):
+            key = field if index is None else f"{field}.{index}"
+            errors.setdefault(key, []).append("Unbekannter Code.")
+
+    for index, code in enumerate(values.get("nationality") or []):
+        check("nationality", "country", code, index)
+    for index, code in enumerate(values.get("languages") or []):
+        check("languages", "language", code, index)
+    check("residence_status", "residence_status", values.get("residence_status"))
+    municipality = values.get("municipality")
+    if municipality is not None and municipality != "unknown":
+        check("municipality", "municipality", municipality)
+    return errors
+
+
+def _check_dates(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    born: date | None = values.get("birth_date")
+    entered: date | None = values.get("entered_germany_on")
+    moved: date | None = values.get("moved_in_on")
+    if born and entered and entered < born:
+        errors["entered_germany_on"] = ["Einreise liegt vor dem Geburtsdatum."]
+    if entered and moved and moved < entered:
+        errors["moved_in_on"] = ["Zuzug liegt vor der Einreise nach Deutschland."]
+    if born and moved and moved < born:
+        errors.setdefault("moved_in_on", []).append("Zuzug liegt vor dem Geburtsdatum.")
+    return errors
+
+
+def _derive(session: Session, client: Client) -> None:
+    """Recompute the statistical attributes from the values just written."""
+    if client.birth_date is not None:
+        client.birth_year = client.birth_date.year
+    client.citizenship_group = citizenship_group(session, client.nationality or [])
+    group = (
+        reference.group_of(session, "residence_status", client.residence_status)
+        if client.residence_status
+        else None
+    )
+    client.residence_status_group = group
+    client.is_protection_seeker = is_protection_seeker_group(session, group)
+
+
+def _same_person(client: Client, last_name: str, birth_date: date) -> bool:
+    # The blind index is truncated on purpose, so equal index values only make a
+    # candidate; the decrypted values decide.
+    return client.birth_date == birth_date and normalise(client.last_name or "") == normalise(
+        last_name
+    )
+
+
+def find_by_identity(session: Session, last_name: str, birth_date: date) -> list[Client]:
+    """Clients with this last name and birth date, found through the blind index."""
+    key = blind_index_for(Client, "identity_index", last_name, birth_date)
+    candidates = session.scalars(
+        select(Client).where(Client.identity_index == key).order_by(Client.case_number)
+    ).all()
+    return [c for c in candidates if _same_person(c, last_name, birth_date)]
+
+
+def access_policy(config: Mapping[str, Any]) -> AccessPolicy:
+    """The configured access policy (default: assigned)."""
+    return AccessPolicy(config.get("CLIENT_ACCESS_POLICY", "assigned"))
+
+
+def _adviser_ids(session: Session, client_id: uuid.UUID) -> list[int]:
+    rows = session.execute(
+        select(client_advisers.c.user_id)
+        .where(client_advisers.c.client_id == client_id)
+        .order_by(client_advisers.c.user_id)
+    )
+    return [row[0] for row in rows]
+
+
+def adviser_ids(session: Session, client: Client) -> list[int]:
+    """The responsible advisers' user ids."""
+    return _adviser_ids(session, client.id)
+
+
+def _is_responsible(session: Session, actor: Actor, client: Client) -> bool:
+    return actor.user_id is not None and actor.user_id in _adviser_ids(session, client.id)
+
+
+def _open(
+    session: Session,
+    actor: Actor,
+    policy: AccessPolicy,
+    client: Client,
+    reason: str | None,
+) -> None:
+    """Apply the access policy; a break-glass opening is recorded with its reason."""
+    if policy.mode == "team" or _is_responsible(session, actor, client):
+        return
+    if not reason or len(reason.strip()) < 10:
+        record(
+            session,
+            actor,
+            "client.access",
+            object_type="client",
+            object_id=client.case_number,
+            outcome="denied",
+            details={"policy": "assigned"},
+        )
+        session.commit()
+        raise AccessReasonRequiredError(
+            "Sie sind für diese Akte nicht zuständig. Geben Sie im Header X-Access-Reason "
+            "eine Begründung (mindestens 10 Zeichen) an; der Zugriff wird protokolliert.",
+            errors={"X-Access-Reason": ["Begründung fehlt oder ist zu kurz."]},
+        )
+    access = BreakGlassAccess(
+        id=uuid.uuid4(),
+        client_id=client.id,
+        user_id=actor.user_id,
+        reason=reason.strip()[:500],
+        accessed_at=utcnow(),
+    )
+    session.add(access)
+    session.flush()
+    record(
+        session,
+        actor,
+        "client.break_glass",
+        object_type="client",
+        object_id=client.case_number,
+        details={"break_glass_id": access.id.hex},
+    )
+
+
+def load_client(session: Session, client_id: uuid.UUID) -> Client:
+    """The client or 404."""
+    return _load(session, client_id)
+
+
+def check_access(
+    session: Session,
+    actor: Actor,
+    policy: AccessPolicy,
+    client: Client,
+    reason: str | None = None,
+) -> None:
+    """Apply the access policy to a record of ``client`` (consultations, profilings)."""
+    _open(session, actor, policy, client, reason)
+
+
+def _load(session: Session, client_id: uuid.UUID) -> Client:
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFoundError("Akte nicht gefunden.")
+    return client
+
+
+def record_read(
+    session: Session, actor: Actor, client: Client, fields: Iterable[str] = PERSONAL_FIELDS
+) -> None:
+    """Log that a response carries these personal fields of ``client``."""
+    record(
+        session,
+        actor,
+        "client.read",
+        object_type="client",
+        object_id=client.case_number,
+        fields=list(fields),
+    )
+
+
+# --- operations ---------------------------------------------------------------------------
+
+
+def create_client(session: Session, actor: Actor, data: Mapping[str, Any]) -> Client:
+    """Open a client file; refuse a likely duplicate unless confirmed as another person.
+
+    The creating adviser becomes responsible for the file. Writes ``client.create``
+    and, because the response shows the file, ``client.read``; commits.
+    """
+    values = dict(data)
+    confirmed = values.pop("confirmed_different_person", False)
+    errors = {**_check_codes(session, values), **_check_dates(values)}
+    if errors:
+        raise InvalidInputError("Eingabe ungültig.", errors=errors)
+
+    duplicates = find_by_identity(session, values["last_name"], values["birth_date"])
+    if duplicates and not confirmed:
+        numbers = [c.case_number for c in duplicates]
+        record(
+            session,
+            actor,
+            "client.duplicate_check",
+            object_type="client",
+            object_id=numbers[0],
+            outcome="denied",
+            details={"matches": len(numbers)},
+        )
+        session.commit()
+        raise DuplicateClientError(
+            "Es gibt bereits eine Akte mit diesem Nachnamen und Geburtsdatum. Prüfen Sie "
+            "die genannten Aktenzeichen oder bestätigen Sie mit "
+            "confirmed_different_person=true, dass es eine andere Person ist.",
+            extra={"duplicates": numbers},
+        )
+
+    client = Client(id=uuid.uuid4(), case_number=allocate_case_number(session, today().year))
+    for name, value in values.items():
+        setattr(client, name, value)
+    client.created_by_id = actor.user_id
+    _derive(session, client)
+    session.add(client)
+    session.flush()
+    if actor.user_id is not None:
+        session.execute(client_advisers.insert().values(client_id=client.id, user_id=actor.user_id))
+    written = sorted(name for name in values if name in PERSONAL_FIELDS)
+    record(
+        session,
+        actor,
+        "client.create",
+        object_type="client",
+        object_id=client.case_number,
+        fields=written + sorted(n for n in values if n in STATISTICAL_FIELDS),
+        details={"confirmed_different_person": True} if duplicates else None,
+    )
+    record_read(session, actor, client)
+    session.commit()
+    return client
+
+
+def open_client(
+    session: Session,
+    actor: Actor,
+    policy: AccessPolicy,
+    client_id: uuid.UUID,
+    reason: str | None = None,
+) -> Client:
+    """Read one client file under the access policy; writes ``client.read``; commits."""
+    client = _load(session, client_id)
+    _open(session, actor, policy, client, reason)
+    record_read(session, actor, client)
+    session.commit()
+    return client
+
+
+def update_client(
+    session: Session,
+    actor: Actor,
+    policy: AccessPolicy,
+    client_id: uuid.UUID,
+    data: Mapping[str, Any],
+    reason: str | None = None,
+) -> Client:
+    """Change fields of a client file if ``data["version"]`` is current; commits.
+
+    A stale version gives 409 and changes nothing. Writes ``client.update`` with the
+    changed field names and ``client.read`` for the returned file.
+    """
+    values = dict(data)
+    expected = values.pop("version")
+    client = _load(session, client_id)
+    _open(session, actor, policy, client, reason)
+    if client.version != expected:
+        raise StaleVersionError(
+            "Die Akte wurde inzwischen geändert. Laden Sie sie neu.",
+            errors={"version": ["Veraltete Version."]},
+            extra={"current_version": client.version},
+        )
+    merged = {
+        name: getattr(client, name) for name in ("birth_date", "entered_germany_on", "moved_in_on")
+    }
+    merged.update(values)
+    errors = {**_check_codes(session, values), **_check_dates(merged)}
+    if "birth_date" in values and values["birth_date"] is None:
+        errors["birth_date"] = ["Darf nicht leer sein."]
+    for required in ("first_name", "last_name", "gender", "municipality"):
+        if required in values and values[required] is None:
+            errors[required] = ["Darf nicht leer sein."]
+    if errors:
+        raise InvalidInputError("Eingabe ungültig.", errors=errors)
+    for name, value in values.items():
+        setattr(client, name, value)
+    _derive(session, client)
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise StaleVersionError(
+            "Die Akte wurde gleichzeitig geändert. Laden Sie sie neu.",
+            errors={"version": ["Veraltete Version."]},
+        ) from None
+    record(
+        session,
+        actor,
+        "client.update",
+        object_type="client",
+        object_id=client.case_number,
+        fields=sorted(values),
+    )
+    record_read(session, actor, client)
+    session.commit()
+    return client
+
+
+def set_advisers(
+    session: Session,
+    actor: Actor,
+    policy: AccessPolicy,
+    client_id: uuid.UUID,
+    user_ids: list[int],
+    reason: str | None = None,
+) -> list[int]:
+    """Replace the responsible advisers; each must be an active adviser; commits."""
+    client = _load(session, client_id)
+    _open(session, actor, policy, client, reason)
+    errors: dict[str, list[str]] = {}
+    for index, user_id in enumerate(user_ids):
+        user = session.get(User, user_id)
+        if user is None or user.is_disabled or "adviser" not in user.roles:
+            errors[f"adviser_ids.{index}"] = ["Keine aktive Beraterin / kein aktiver Berater."]
+    if errors:
+        raise InvalidInputError("Eingabe ungültig.", errors=errors)
+    session.execute(client_advisers.delete().where(client_advisers.c.client_id == client.id))
+    for user_id in sorted(set(user_ids)):
+        session.execute(client_advisers.insert().values(client_id=client.id, user_id=user_id))
+    record(
+        session,
+        actor,
+        "client.set_advisers",
+        object_type="client",
+        object_id=client.case_number,
+        fields=["adviser_ids"],
+        details={"count": len(set(user_ids))},
+    )
+    session.commit()
+    return sorted(set(user_ids))
+
+
+def search_clients(
+    session: Session, actor: Actor, policy: AccessPolicy, params: Mapping[str, Any]
+) -> SearchPage:
+    """Exact search (case number, or last name + birth date) plus statistical filters.
+
+    Names are shown only for files the adviser may open without a reason; other hits
+    show the case number only, so the adviser can break glass deliberately. One
+    ``client.search`` event records the hit count and the case numbers shown, never
+    the search terms; commits.
+    """
+    query = select(Client)
+    mode = "filter"
+    if "case_number" in params:
+        query = query.where(Client.case_number == params["case_number"])
+        mode = "case_number"
+    if "last_name" in params:
+        key = blind_index_for(Client, "identity_index", params["last_name"], params["birth_date"])
+        query = query.where(Client.identity_index == key)
+        mode = "identity"
+    for name in (
+        "municipality",
+        "citizenship_group",
+        "residence_status",
+        "gender",
+        "receives_sgb2",
+    ):
+        if name in params:
+            query = query.where(getattr(Client, name) == params[name])
+    page, per_page = params.get("page", 1), params.get("per_page", 25)
+
+    if mode == "identity":
+        # Collisions of the truncated index are dropped after decrypting candidates.
+        matches = [
+            c
+            for c in session.scalars(query.order_by(Client.case_number)).all()
+            if _same_person(c, params["last_name"], params["birth_date"])
+        ]
+        total = len(matches)
+        items = matches[(page - 1) * per_page : page * per_page]
+    else:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        items = list(
+            session.scalars(
+                query.order_by(Client.case_number).offset((page - 1) * per_page).limit(per_page)
+            )
+        )
+    visible = {c.id for c in items if policy.mode == "team" or _is_responsible(session, actor, c)}
+    record(
+        session,
+        actor,
+        "client.search",
+        object_type="client",
+        details={"by": mode, "hits": total, "returned": len(items)},
+    )
+    # One read event per file whose names the page shows keeps "who saw X" answerable.
+    for client in items:
+        if client.id in visible:
+            record_read(session, actor, client, LIST_FIELDS)
+    session.commit()
+    return SearchPage(items, visible, total, page, per_page)

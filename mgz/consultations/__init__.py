@@ -1,0 +1,1 @@
+"""Consultations: Erstgespräch and follow-ups (goal 2 of the Konzept)."""

@@ -1,0 +1,65 @@
+"""Consultations: the first talk (Erstgespräch, goal 2) and follow-ups."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mgz.core.db import Base, TimestampMixin
+from mgz.crypto.types import encrypted_column
+
+KINDS = ("first", "follow_up")
+
+
+class Consultation(TimestampMixin, Base):
+    """One consultation of one client.
+
+    ``held_on`` of the ``first`` consultation drives indicator 1; a partial unique
+    index keeps it to exactly one per client even under concurrent requests.
+    """
+
+    __tablename__ = "consultations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(12))
+    held_on: Mapped[date] = mapped_column(index=True)
+    adviser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    duration_minutes: Mapped[int | None] = mapped_column(SmallInteger)
+    language: Mapped[str | None] = mapped_column(String(3))
+    interpreter_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    referrals_out: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    next_steps: Mapped[str | None] = encrypted_column(str, subject="client_id")
+    notes: Mapped[str | None] = encrypted_column(str, subject="client_id")
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('first', 'follow_up')", name="kind"),
+        CheckConstraint("duration_minutes BETWEEN 1 AND 600", name="duration_minutes"),
+        Index(
+            "uq_consultations_first_per_client",
+            "client_id",
+            unique=True,
+            sqlite_where=text("kind = 'first'"),
+            postgresql_where=text("kind = 'first'"),
+        ),
+    )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy API

@@ -1,0 +1,242 @@
+"""Consultations of a client: first talk (exactly one) and follow-ups.
+
+Access follows the client file's policy; every response with notes or next steps
+writes a read event naming those fields; changes write their own event; all in the
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from mgz.audit.service import record
+from mgz.auth.models import User
+from mgz.clients import service as clients
+from mgz.clients.models import Client
+from mgz.consultations.models import Consultation
+from mgz.core.actor import Actor
+from mgz.core.config import Setting, int_range, register
+from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError
+from mgz.reference import service as reference
+
+register(
+    Setting(
+        "CONSULTATION_MOVE_IN_MARGIN_DAYS",
+        int_range(0, 3650),
+        "how many days a consultation may lie before the client's move-in date",
+    )
+)
+
+PERSONAL_FIELDS = ("next_steps", "notes")
+
+
+class FirstConsultationExistsError(ConflictError):
+    """A client has exactly one first consultation."""
+
+    slug = "first-consultation-exists"
+    title = "Erstgespräch bereits erfasst"
+
+
+def _check(
+    session: Session, client: Client, values: Mapping[str, Any], margin_days: int
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    held_on = values.get("held_on")
+    earliest = client.moved_in_on - timedelta(days=margin_days) if client.moved_in_on else None
+    if held_on is not None and earliest is not None and held_on < earliest:
+        errors["held_on"] = [f"Liegt mehr als {margin_days} Tage vor dem Zuzugsdatum der Akte."]
+    if "channel" in values and not reference.is_valid(
+        session, "consultation_channel", values["channel"]
+    ):
+        errors["channel"] = ["Unbekannter Code."]
+    if values.get("language") and not reference.is_valid(session, "language", values["language"]):
+        errors["language"] = ["Unbekannter Code."]
+    for field, list_name in (
+        ("topics", "consultation_topic"),
+        ("referrals_out", "referral_institution"),
+    ):
+        for index, code in enumerate(values.get(field) or []):
+            if not reference.is_valid(session, list_name, code):
+                errors[f"{field}.{index}"] = ["Unbekannter Code."]
+        if len(set(values.get(field) or [])) != len(values.get(field) or []):
+            errors.setdefault(field, []).append("Codes doppelt angegeben.")
+    if "adviser_id" in values:
+        user = session.get(User, values["adviser_id"])
+        if user is None or user.is_disabled or "adviser" not in user.roles:
+            errors["adviser_id"] = ["Keine aktive Beraterin / kein aktiver Berater."]
+    return errors
+
+
+def _event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    client: Client,
+    consultation: Consultation,
+    fields: list[str],
+) -> None:
+    record(
+        session,
+        actor,
+        action,
+        object_type="consultation",
+        object_id=client.case_number,
+        fields=fields,
+        details={"consultation_id": consultation.id.hex},
+    )
+
+
+def create_consultation(
+    session: Session,
+    actor: Actor,
+    policy: clients.AccessPolicy,
+    client_id: uuid.UUID,
+    data: Mapping[str, Any],
+    *,
+    margin_days: int,
+    reason: str | None = None,
+) -> Consultation:
+    """Record a consultation; a second ``first`` one is refused with 409; commits."""
+    client = clients.load_client(session, client_id)
+    clients.check_access(session, actor, policy, client, reason)
+    values = dict(data)
+    values.setdefault("adviser_id", actor.user_id)
+    if values["adviser_id"] is None:
+        values.pop("adviser_id")
+    errors = _check(session, client, values, margin_days)
+    if errors:
+        raise InvalidInputError("Eingabe ungültig.", errors=errors)
+    if values["kind"] == "first":
+        existing = session.scalar(
+            select(Consultation.id).where(
+                Consultation.client_id == client.id, Consultation.kind == "first"
+            )
+        )
+        if existing is not None:
+            raise FirstConsultationExistsError(
+                "Für diese Akte ist bereits ein Erstgespräch erfasst.",
+                errors={"kind": ["Erstgespräch bereits vorhanden."]},
+            )
+    consultation = Consultation(id=uuid.uuid4(), client_id=client.id, **values)
+    try:
+        with session.begin_nested():
+            session.add(consultation)
+    except IntegrityError:
+        # A concurrent request recorded the first consultation in the meantime.
+        raise FirstConsultationExistsError(
+            "Für diese Akte ist bereits ein Erstgespräch erfasst.",
+            errors={"kind": ["Erstgespräch bereits vorhanden."]},
+        ) from None
+    _event(session, actor, "consultation.create", client, consultation, sorted(values))
+    _event(session, actor, "consultation.read", client, consultation, list(PERSONAL_FIELDS))
+    session.commit()
+    return consultation
+
+
+def list_consultations(
+    session: Session,
+    actor: Actor,
+    policy: clients.AccessPolicy,
+    client_id: uuid.UUID,
+    reason: str | None = None,
+) -> list[Consultation]:
+    """All consultations of a client, oldest first; one read event; commits."""
+    client = clients.load_client(session, client_id)
+    clients.check_access(session, actor, policy, client, reason)
+    items = list(
+        session.scalars(
+            select(Consultation)
+            .where(Consultation.client_id == client.id)
+            .order_by(Consultation.held_on, Consultation.created_at)
+        )
+    )
+    record(
+        session,
+        actor,
+        "consultation.list",
+        object_type="consultation",
+        object_id=client.case_number,
+        fields=list(PERSONAL_FIELDS) if items else [],
+        details={"count": len(items)},
+    )
+    session.commit()
+    return items
+
+
+def _load(session: Session, client: Client, consultation_id: uuid.UUID) -> Consultation:
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None or consultation.client_id != client.id:
+        raise NotFoundError("Gespräch nicht gefunden.")
+    return consultation
+
+
+def get_consultation(
+    session: Session,
+    actor: Actor,
+    policy: clients.AccessPolicy,
+    client_id: uuid.UUID,
+    consultation_id: uuid.UUID,
+    reason: str | None = None,
+) -> Consultation:
+    """One consultation; writes a read event; commits."""
+    client = clients.load_client(session, client_id)
+    clients.check_access(session, actor, policy, client, reason)
+    consultation = _load(session, client, consultation_id)
+    _event(session, actor, "consultation.read", client, consultation, list(PERSONAL_FIELDS))
+    session.commit()
+    return consultation
+
+
+def update_consultation(
+    session: Session,
+    actor: Actor,
+    policy: clients.AccessPolicy,
+    client_id: uuid.UUID,
+    consultation_id: uuid.UUID,
+    data: Mapping[str, Any],
+    *,
+    margin_days: int,
+    reason: str | None = None,
+) -> Consultation:
+    """Change a consultation if ``data["version"]`` is current; commits."""
+    client = clients.load_client(session, client_id)
+    clients.check_access(session, actor, policy, client, reason)
+    consultation = _load(session, client, consultation_id)
+    values = dict(data)
+    expected = values.pop("version")
+    if consultation.version != expected:
+        raise clients.StaleVersionError(
+            "Das Gespräch wurde inzwischen geändert. Laden Sie es neu.",
+            errors={"version": ["Veraltete Version."]},
+            extra={"current_version": consultation.version},
+        )
+    for required in ("held_on", "channel", "interpreter_used", "topics", "referrals_out"):
+        if required in values and values[required] is None:
+            raise InvalidInputError(
+                "Eingabe ungültig.", errors={required: ["Darf nicht leer sein."]}
+            )
+    errors = _check(session, client, values, margin_days)
+    if errors:
+        raise InvalidInputError("Eingabe ungültig.", errors=errors)
+    for name, value in values.items():
+        setattr(consultation, name, value)
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise clients.StaleVersionError(
+            "Das Gespräch wurde gleichzeitig geändert. Laden Sie es neu.",
+            errors={"version": ["Veraltete Version."]},
+        ) from None
+    _event(session, actor, "consultation.update", client, consultation, sorted(values))
+    _event(session, actor, "consultation.read", client, consultation, list(PERSONAL_FIELDS))
+    session.commit()
+    return consultation
