@@ -1,0 +1,1 @@
+"""Profiling (goal 4 of the Konzept): dated, append-only profiles of a client."""

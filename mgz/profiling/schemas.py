@@ -1,0 +1,207 @@
+"""Request and response shapes of profilings.
+
+Shapes and formats only; whether a code is in its code list is checked by the
+service against the loaded reference data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from mgz.core.clock import today
+from mgz.core.schemas import InputSchema, OutputSchema
+from mgz.profiling.models import Profiling
+from mgz.profiling.rules import KEY_FACTORS, MAIN_NEED_TYPES, RATINGS
+
+GERMAN_SKILLS = ("listening", "reading", "speaking", "writing")
+FRAMEWORK_NEEDS = ("childcare", "housing", "finances", "mobility", "residence_work_permit")
+EDUCATION_KINDS = ("vocational", "higher")
+# Fahrerlaubnisklassen nach § 6 FeV.
+DRIVING_LICENCE_CLASSES = (
+    "AM", "A1", "A2", "A", "B", "BE", "B96", "C1", "C1E", "C", "CE",
+    "D1", "D1E", "D", "DE", "L", "T",
+)  # fmt: skip
+
+_CODE = validate.Length(min=1, max=40)
+KLDB_CODE = validate.Regexp(r"^[0-9]{1,5}$", error="KldB-2010-Code: 1 bis 5 Ziffern.")
+_COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="ISO-3166-Code aus zwei Großbuchstaben.")
+_RATING = validate.OneOf(RATINGS)
+
+
+def _not_future(value: Any) -> None:
+    if value is not None and value > today():
+        raise ValidationError("Datum liegt in der Zukunft.")
+
+
+def _year(value: int | None) -> None:
+    if value is not None and not 1940 <= value <= today().year:
+        raise ValidationError("Jahr außerhalb des gültigen Bereichs.")
+
+
+def _unique(values: list[Any]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Einträge doppelt angegeben.")
+
+
+class SchoolingSchema(InputSchema):
+    """Schulbildung."""
+
+    years = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=30))
+    isced_level = fields.String(allow_none=True, validate=_CODE)
+    country = fields.String(allow_none=True, validate=_COUNTRY)
+    certificate = fields.String(allow_none=True, validate=validate.Length(max=300))
+
+
+class EducationSchema(InputSchema):
+    """One vocational training or higher education."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(EDUCATION_KINDS))
+    isced_level = fields.String(required=True, validate=_CODE)
+    kldb_code = fields.String(allow_none=True, validate=KLDB_CODE)
+    is_completed = fields.Boolean(required=True)
+    country = fields.String(allow_none=True, validate=_COUNTRY)
+    year = fields.Integer(allow_none=True, validate=_year)
+
+
+class WorkExperienceSchema(InputSchema):
+    """Work in one occupation (KldB 2010 code) for some years."""
+
+    kldb_code = fields.String(required=True, validate=KLDB_CODE)
+    years = fields.Float(required=True, validate=validate.Range(min=0, max=60))
+
+
+class GermanSkillSchema(InputSchema):
+    """German in one skill: CEFR level, self-assessed or certified."""
+
+    level = fields.String(required=True, validate=_CODE)
+    is_certified = fields.Boolean(load_default=False)
+
+
+class GermanSkillsSchema(InputSchema):
+    """German by skill (Hören, Lesen, Sprechen, Schreiben)."""
+
+    listening = fields.Nested(GermanSkillSchema, allow_none=True)
+    reading = fields.Nested(GermanSkillSchema, allow_none=True)
+    speaking = fields.Nested(GermanSkillSchema, allow_none=True)
+    writing = fields.Nested(GermanSkillSchema, allow_none=True)
+
+
+class OtherLanguageSchema(InputSchema):
+    """Another language and, if known, its level."""
+
+    language = fields.String(required=True, validate=_CODE)
+    level = fields.String(allow_none=True, validate=_CODE)
+
+
+class NeedsSchema(InputSchema):
+    """Handlungsbedarf per key factor (Schlüsselgröße), each rated."""
+
+    qualification = fields.String(required=True, validate=_RATING)
+    capability = fields.String(required=True, validate=_RATING)
+    motivation = fields.String(required=True, validate=_RATING)
+    framework_conditions = fields.String(required=True, validate=_RATING)
+
+
+class FrameworkNeedsSchema(InputSchema):
+    """Rahmenbedingungen in detail, each rated."""
+
+    childcare = fields.String(validate=_RATING)
+    housing = fields.String(validate=_RATING)
+    finances = fields.String(validate=_RATING)
+    mobility = fields.String(validate=_RATING)
+    residence_work_permit = fields.String(validate=_RATING)
+
+
+class ProfilingCreateSchema(InputSchema):
+    """POST /clients/{id}/profilings: a new profiling (the old ones stay unchanged)."""
+
+    profiled_on = fields.Date(load_default=today, validate=_not_future)
+    schooling = fields.Nested(SchoolingSchema, load_default=dict)
+    education = fields.List(
+        fields.Nested(EducationSchema), load_default=list, validate=validate.Length(max=20)
+    )
+    work_experience = fields.List(
+        fields.Nested(WorkExperienceSchema), load_default=list, validate=validate.Length(max=30)
+    )
+    german_skills = fields.Nested(GermanSkillsSchema, load_default=dict)
+    german_certificate = fields.String(allow_none=True, validate=validate.Length(max=300))
+    other_languages = fields.List(
+        fields.Nested(OtherLanguageSchema), load_default=list, validate=validate.Length(max=20)
+    )
+    is_literate_latin = fields.Boolean(allow_none=True, load_default=None)
+    driving_licences = fields.List(
+        fields.String(validate=validate.OneOf(DRIVING_LICENCE_CLASSES)),
+        load_default=list,
+        validate=_unique,
+    )
+    strengths = fields.List(
+        fields.String(validate=_CODE), load_default=list, validate=[validate.Length(max=4), _unique]
+    )
+    needs = fields.Nested(NeedsSchema, required=True)
+    framework_needs = fields.Nested(FrameworkNeedsSchema, load_default=dict)
+    main_need = fields.String(allow_none=True, validate=validate.OneOf(tuple(MAIN_NEED_TYPES)))
+    health_remarks = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    profile_type = fields.String(required=True, validate=_CODE)
+    override_reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    integration_goal = fields.String(required=True, validate=_CODE)
+    next_steps = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    notes = fields.String(allow_none=True, validate=validate.Length(max=10000))
+
+    @validates_schema
+    def _languages_unique(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        codes = [item["language"] for item in data.get("other_languages") or []]
+        if len(set(codes)) != len(codes):
+            raise ValidationError("Sprache doppelt angegeben.", "other_languages")
+
+
+def _schooling(profiling: Profiling) -> dict[str, Any]:
+    return {
+        "years": profiling.schooling_years,
+        "isced_level": profiling.schooling_isced_level,
+        "country": profiling.schooling_country,
+        "certificate": profiling.schooling_certificate,
+    }
+
+
+def _needs(profiling: Profiling) -> dict[str, str]:
+    return {factor: getattr(profiling, f"need_{factor}") for factor in KEY_FACTORS}
+
+
+class ProfilingSchema(OutputSchema):
+    """A profiling as the adviser sees it."""
+
+    id = fields.UUID()
+    client_id = fields.UUID()
+    sequence = fields.Integer()
+    profiled_on = fields.Date()
+    adviser_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    schooling = fields.Function(_schooling)
+    education = fields.List(fields.Dict())
+    work_experience = fields.List(fields.Dict())
+    german_skills = fields.Dict()
+    german_certificate = fields.String(allow_none=True)
+    other_languages = fields.List(fields.Dict())
+    is_literate_latin = fields.Boolean(allow_none=True)
+    driving_licences = fields.List(fields.String())
+    strengths = fields.List(fields.String())
+    needs = fields.Function(_needs)
+    framework_needs = fields.Dict()
+    main_need = fields.String(allow_none=True)
+    health_remarks = fields.String(allow_none=True)
+    suggested_profile_type = fields.String()
+    profile_type = fields.String()
+    profile_type_group = fields.String()
+    is_override = fields.Function(lambda p: p.profile_type != p.suggested_profile_type)
+    override_reason = fields.String(allow_none=True)
+    integration_goal = fields.String()
+    next_steps = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+
+
+class ProfilingListSchema(OutputSchema):
+    """All profilings of a client, oldest first."""
+
+    items = fields.List(fields.Nested(ProfilingSchema))
