@@ -1,0 +1,1 @@
+"""Kompetenzerfassung (goal 41) and Berufsanerkennung (goal 46)."""
