@@ -11,17 +11,50 @@ from typing import Any
 
 from flask import Flask
 
+from mgz.audit import cli as audit_cli
+from mgz.audit import settings as audit_settings
+from mgz.audit import views as audit_views
+from mgz.auth import cli as auth_cli
+from mgz.auth import policy as auth_policy
+from mgz.auth import views as auth_views
+from mgz.clients import cli as clients_cli  # noqa: F401 - registers the demo step
+from mgz.clients import views as clients_views
+from mgz.competences import cli as competences_cli
+from mgz.competences import views as competences_views
+from mgz.consultations import views as consultations_views
 from mgz.core import apidocs, config, errors, health
 from mgz.core import cli as core_cli
 from mgz.core.api import init_api
 from mgz.core.db import Database
 from mgz.core.logs import configure_logging
+from mgz.crypto import cli as crypto_cli
+from mgz.crypto import keys as crypto_keys
+from mgz.profiling import views as profiling_views
+from mgz.reference import cli as reference_cli
+from mgz.reference import views as reference_views
 
 log = logging.getLogger("mgz.app")
 
 # Explicit list, no auto-discovery: a newcomer sees every part of the API here.
-API_BLUEPRINTS = [health.blp]
-CLI_GROUPS: list[Any] = [*core_cli.COMMANDS]
+API_BLUEPRINTS = [
+    health.blp,
+    auth_views.blp,
+    audit_views.blp,
+    reference_views.blp,
+    clients_views.blp,
+    consultations_views.blp,
+    profiling_views.blp,
+    competences_views.checklists_blp,
+    competences_views.blp,
+]
+CLI_GROUPS: list[Any] = [
+    *core_cli.COMMANDS,
+    *auth_cli.COMMANDS,
+    *audit_cli.COMMANDS,
+    *crypto_cli.COMMANDS,
+    *reference_cli.COMMANDS,
+    *competences_cli.COMMANDS,
+]
 
 
 def instance_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -78,8 +111,11 @@ def create_app(
             extra={"event": "demo_mode"},
         )
 
+    crypto_keys.init_app(app, environ)
+    audit_settings.init_app(app)
     Database().init_app(app)
     api = init_api(app)
+    auth_policy.init_app(app)  # after init_api: its hook needs the request id
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs.bp)

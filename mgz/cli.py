@@ -7,6 +7,7 @@ are plain click commands beside the app's command groups.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ from gunicorn.app.base import BaseApplication
 from werkzeug.serving import run_simple
 
 from mgz.app import create_app
+from mgz.clients.cli import run_seed
 from mgz.core import migrations
 from mgz.core.config import ConfigError
 from mgz.core.db import database
-from mgz.core.demo import run_demo_steps
+from mgz.core.demo import ORDER_DATA, run_demo_steps
+from mgz.crypto.cli import keys_group
 
 
 def _run_gunicorn(app_factory: Any, bind: str, workers: int) -> None:
@@ -52,15 +55,24 @@ def serve(host: str, port: int, workers: int) -> None:
         _run_gunicorn(create_app, f"{host}:{port}", workers)
 
 
-@click.command("demo")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--no-serve", is_flag=True, help="Set up the demo and exit.")
-def demo(host: str, port: int, no_serve: bool) -> None:
-    """Set up the embedded demo (SQLite, development keys, demo data) and start it."""
+def _demo_app() -> Flask:
     app = create_app({"MODE": "demo", "LOG_FORMAT": "text"})
     with app.app_context():
         migrations.upgrade(database(app).engine)
+    return app
+
+
+@click.group("demo", invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Set up the demo and exit.")
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
+    """Set up the embedded demo (SQLite, development keys, demo data) and start it."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app = _demo_app()
+    with app.app_context():
         lines = run_demo_steps(app)
     click.echo("mgz Demo – NICHT für echte Daten. Entwicklungsschlüssel im Instanzordner:")
     click.echo(f"  {app.instance_path}")
@@ -71,6 +83,20 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     if not no_serve:
         click.echo(f"mgz Demo läuft: http://{host}:{port}/api/v1/health")
         _serve_development(app, host, port)
+
+
+@demo.command("seed")
+@click.option("--clients", "count", default=1000, show_default=True, type=click.IntRange(1, 10**7))
+@click.option("--seed", default=1, show_default=True, type=int, help="Reproducible from this.")
+def demo_seed(count: int, seed: int) -> None:
+    """Add COUNT synthetic client files with consultations to the demo database."""
+    app = _demo_app()
+    with app.app_context():
+        run_demo_steps(app, below=ORDER_DATA)  # users and code lists the data refers to
+        started = time.perf_counter()
+        clients, talks = run_seed(app, count, seed)
+    seconds = time.perf_counter() - started
+    click.echo(f"{clients} Akten, {talks} Gespräche in {seconds:.1f} s (Seed {seed}).")
 
 
 def _serve_development(app: Flask, host: str, port: int) -> None:
@@ -94,6 +120,9 @@ cli = FlaskGroup(
 )
 cli.add_command(serve)
 cli.add_command(demo)
+# On the top-level group (not only the app's), so `mgz keys generate` works before any
+# key is configured, when the app itself refuses to start.
+cli.add_command(keys_group)
 
 
 def main() -> None:

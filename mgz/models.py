@@ -3,7 +3,15 @@
 Add an area's models module here when the area gets tables.
 """
 
+from mgz.audit import models as audit_models  # noqa: F401 - registers the tables
+from mgz.auth import models as auth_models  # noqa: F401 - registers the tables
+from mgz.clients import models as clients_models  # noqa: F401 - registers the tables
+from mgz.competences import models as competences_models  # noqa: F401 - registers the tables
+from mgz.consultations import models as consultations_models  # noqa: F401 - registers the tables
 from mgz.core.db import Base
+from mgz.crypto import models as crypto_models  # noqa: F401 - registers the tables
+from mgz.profiling import models as profiling_models  # noqa: F401 - registers the tables
+from mgz.reference import models as reference_models  # noqa: F401 - registers the tables
 
 metadata = Base.metadata
 

@@ -21,11 +21,19 @@ from sqlalchemy.orm import Session
 
 from mgz import create_app
 from mgz.core import migrations
+from mgz.core.actor import Actor
 from mgz.core.db import database, make_engine
+from mgz.reference.service import load_reference_data
+from tests import factories
 from tests.pg_cluster import PostgresCluster
 
 BACKENDS = [b for b in os.environ.get("MGZ_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 TEST_SECRET = "test-secret-key-" + "x" * 32
+# Throwaway audit checkpoint key: base64 of 32 bytes.
+TEST_AUDIT_KEY = "QVVE" * 10 + "QVU="
+# Fixed throwaway keys (base64 of 32 bytes each); the first master key is active.
+TEST_MASTER_KEYS = "test1:" + "QUFB" * 10 + "QUE"
+TEST_INDEX_KEY = "SU5E" * 10 + "SU4"
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +54,12 @@ class Backend:
         self._tmp = tmp_factory
         self._request = request
 
-    def new_database(self, migrate: bool = True) -> str:
-        """A new, empty (or migrated) database; returns its URL."""
+    def new_database(self, migrate: bool = True, reference_data: bool = True) -> str:
+        """A new, empty (or migrated) database; returns its URL.
+
+        A migrated database also gets the shipped code lists, as after
+        `mgz reference load`, unless ``reference_data=False``.
+        """
         label = "mgz_" + uuid.uuid4().hex[:12]
         if self.name == "sqlite":
             url = f"sqlite:///{self._tmp.mktemp('db') / (label + '.sqlite3')}"
@@ -56,6 +68,10 @@ class Backend:
         if migrate:
             engine = make_engine(url)
             migrations.upgrade(engine)
+            if reference_data:
+                with Session(engine) as session:
+                    load_reference_data(session, Actor.system("tests"))
+                    session.commit()
             engine.dispose()
         return url
 
@@ -78,6 +94,9 @@ def build_app(database_url: str, tmp_path: Any, **overrides: Any) -> Flask:
         "MODE": "production",
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
+        "AUDIT_KEY": TEST_AUDIT_KEY,
+        "MASTER_KEYS": TEST_MASTER_KEYS,
+        "INDEX_KEY": TEST_INDEX_KEY,
         "LOG_FORMAT": "json",
         **overrides,
     }
@@ -131,6 +150,20 @@ def db(app: Flask) -> Iterator[Session]:
 def client(app: Flask, db: Session) -> FlaskClient:
     """A test client whose requests run inside the test's transaction."""
     return app.test_client()
+
+
+@pytest.fixture
+def login_as(app: Flask, db: Session) -> Any:
+    """``login_as("adviser")`` -> a client signed in as a new user with those roles.
+
+    Authenticated by API token unless ``via="session"`` (cookie + CSRF header).
+    """
+
+    def login(*roles: str, via: str = "token") -> FlaskClient:
+        user = factories.make_user(db, roles=roles)
+        return factories.signed_in_client(app, db, user, via=via)
+
+    return login
 
 
 @pytest.fixture
