@@ -25,7 +25,7 @@ from mgz.auth.errors import AuthenticationError, CsrfError
 from mgz.auth.service import LoginPolicy, Principal
 from mgz.auth.settings import DEFAULTS
 from mgz.core.access import PUBLIC_ENDPOINTS, Policy, policy_of, public, roles_required
-from mgz.core.actor import Actor
+from mgz.core.actor import SESSION_ACTOR_KEY, Actor
 from mgz.core.db import get_session
 from mgz.core.errors import ForbiddenError
 
@@ -130,15 +130,21 @@ def current_principal() -> Principal:
 
 
 def current_actor() -> Actor:
-    """The :class:`Actor` for service calls: the signed-in user, their role, the request id."""
+    """The :class:`Actor` for service calls: the signed-in user, their role, the request id.
+
+    It is also put into the request session's ``info``, so that events written deep
+    inside a flush or a read (a decryption failure) name the user too.
+    """
     principal = current_principal()
-    return Actor(
+    actor = Actor(
         principal.user_id,
         principal.username,
         principal.roles,
         g.get("request_id"),
         g.get("mgz_acting_role"),
     )
+    get_session().info[SESSION_ACTOR_KEY] = actor
+    return actor
 
 
 def login_policy() -> LoginPolicy:

@@ -27,7 +27,7 @@ from mgz.core.config import Setting, choice, register
 from mgz.core.db import utcnow
 from mgz.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from mgz.crypto.blind_index import normalise
-from mgz.crypto.types import blind_index_for
+from mgz.crypto.types import blind_index_for, decrypt_fields
 from mgz.reference import service as reference
 
 register(
@@ -292,7 +292,13 @@ def _load(session: Session, client_id: uuid.UUID) -> Client:
 def record_read(
     session: Session, actor: Actor, client: Client, fields: Iterable[str] = PERSONAL_FIELDS
 ) -> None:
-    """Log that a response carries these personal fields of ``client``."""
+    """Log that a response carries these personal fields of ``client``.
+
+    The fields are decrypted first: a field that fails to decrypt raises here, before
+    the event is recorded, so the log never claims a read that did not happen.
+    """
+    fields = list(fields)
+    decrypt_fields(client)
     record(
         session,
         actor,

@@ -33,6 +33,7 @@ from mgz.competences.seed import SEED_TEMPLATES
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
 from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError, flatten_messages
+from mgz.crypto.types import decrypt_fields
 from mgz.profiling import service as profiling
 from mgz.profiling.models import Profiling
 from mgz.reference import service as reference
@@ -402,8 +403,15 @@ def _event(
     client: Client,
     object_type: str,
     fields: Iterable[str],
+    *,
+    shown: Iterable[Any] = (),
     **details: Any,
 ) -> None:
+    """Record an event; ``shown`` objects are decrypted first.
+
+    A damaged field then fails the request before a read is logged.
+    """
+    decrypt_fields(*shown)
     record(
         session,
         actor,
@@ -476,6 +484,7 @@ def create_assessment(
         "competence_assessment",
         ASSESSMENT_FIELDS,
         **details,
+        shown=(assessment,),
     )
     session.commit()
     return assessment
@@ -509,6 +518,7 @@ def list_assessments(
         "competence_assessment",
         ASSESSMENT_FIELDS if items else (),
         count=len(items),
+        shown=items,
     )
     session.commit()
     return items
@@ -537,6 +547,7 @@ def get_assessment(
         ASSESSMENT_FIELDS,
         assessment_id=assessment.id.hex,
         checklist=_checklist_id(assessment.checklist),
+        shown=(assessment,),
     )
     session.commit()
     return assessment
@@ -593,6 +604,7 @@ def create_qualification(
         "qualification",
         QUALIFICATION_FIELDS,
         **details,
+        shown=(qualification,),
     )
     session.commit()
     return qualification
@@ -626,6 +638,7 @@ def list_qualifications(
         "qualification",
         QUALIFICATION_FIELDS if items else (),
         count=len(items),
+        shown=items,
     )
     session.commit()
     return items
@@ -681,6 +694,7 @@ def update_qualification(
         "qualification",
         QUALIFICATION_FIELDS,
         **details,
+        shown=(qualification,),
     )
     session.commit()
     return qualification
@@ -723,6 +737,7 @@ def competence_profile(
         has_profiling=latest is not None,
         assessments=len(assessments),
         qualifications=len(qualifications),
+        shown=(latest, *assessments, *qualifications),
     )
     session.commit()
     return CompetenceProfile(client.id, latest, assessments, qualifications)

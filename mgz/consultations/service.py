@@ -25,6 +25,7 @@ from mgz.consultations.models import Consultation
 from mgz.core.actor import Actor
 from mgz.core.config import Setting, int_range, register
 from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError
+from mgz.crypto.types import decrypt_fields
 from mgz.reference import service as reference
 
 register(
@@ -83,6 +84,8 @@ def _event(
     consultation: Consultation,
     fields: list[str],
 ) -> None:
+    if action.endswith(".read"):
+        decrypt_fields(consultation)  # a damaged field fails before the read is logged
     record(
         session,
         actor,
@@ -158,6 +161,7 @@ def list_consultations(
             .order_by(Consultation.held_on, Consultation.created_at)
         )
     )
+    decrypt_fields(*items)  # a damaged field fails before the read is logged
     record(
         session,
         actor,

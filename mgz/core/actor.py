@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Key under which the request's Actor sits in ``Session.info``, for code that runs
+# deep inside a flush or a read (decryption failures) and must still name the actor.
+SESSION_ACTOR_KEY = "mgz.actor"
+
 
 @dataclass(frozen=True)
 class Actor:

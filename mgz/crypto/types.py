@@ -62,7 +62,7 @@ from sqlalchemy.orm.attributes import flag_dirty, instance_state
 from sqlalchemy.orm.properties import MappedColumn
 
 from mgz.audit.service import record as audit_record
-from mgz.core.actor import Actor
+from mgz.core.actor import SESSION_ACTOR_KEY, Actor
 from mgz.core.db import database, utcnow
 from mgz.crypto import fields as fmt
 from mgz.crypto.blind_index import INDEX_LENGTH, blind_index_of
@@ -72,7 +72,7 @@ from mgz.crypto.models import DataKey, RetiredMasterKey
 
 log = logging.getLogger("mgz.crypto")
 
-ACTOR_INFO = "mgz.actor"
+ACTOR_INFO = SESSION_ACTOR_KEY
 _DEK_CACHE = "mgz.crypto.deks"
 _PENDING = "_mgz_crypto_pending"  # field name -> plaintext bytes to seal at the next flush
 _PLAIN = "_mgz_crypto_plain"  # field name -> (stored bytes, plaintext bytes)
@@ -484,6 +484,20 @@ def blind_index_for(model: type, attribute: str, *values: str | date) -> str:
     return blind_index_of(values, purpose=spec.purpose)
 
 
+def decrypt_fields(*objects: Any) -> None:
+    """Decrypt every encrypted field of ``objects`` now (raises DecryptionError).
+
+    Services call this before they log a read, so a damaged field fails the request
+    before the event claims the data was shown.
+    """
+    for obj in objects:
+        if obj is None:
+            continue
+        spec = _MODELS.get(type(obj))
+        for name in spec.fields if spec is not None else ():
+            getattr(obj, name)
+
+
 def forget_plaintext(session: Session, subject_id: uuid.UUID) -> None:
     """Drop cached plaintexts and the data key of one subject from ``session`` (shredding)."""
     dek_cache(session).discard(subject_id)
@@ -665,6 +679,7 @@ __all__: Sequence[str] = (
     "EncryptedField",
     "blind_index_column",
     "blind_index_for",
+    "decrypt_fields",
     "encrypted_column",
     "forget_plaintext",
     "registered_models",

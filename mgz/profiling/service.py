@@ -21,6 +21,7 @@ from mgz.clients import service as clients
 from mgz.clients.models import Client
 from mgz.core.actor import Actor
 from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError
+from mgz.crypto.types import decrypt_fields
 from mgz.profiling.models import Profiling
 from mgz.profiling.rules import KEY_FACTORS, MAIN_NEED_TYPES, RATINGS, suggest_profile_type
 from mgz.reference import service as reference
@@ -121,6 +122,8 @@ def _check(session: Session, values: Mapping[str, Any]) -> dict[str, list[str]]:
 def _event(
     session: Session, actor: Actor, action: str, client: Client, profiling: Profiling
 ) -> None:
+    if action.endswith(".read"):
+        decrypt_fields(profiling)  # a damaged field fails before the read is logged
     record(
         session,
         actor,
@@ -249,6 +252,7 @@ def list_profilings(
     client = clients.load_client(session, client_id)
     clients.check_access(session, actor, policy, client, reason)
     items = list(session.scalars(_ordered(client)))
+    decrypt_fields(*items)  # a damaged field fails before the read is logged
     record(
         session,
         actor,
