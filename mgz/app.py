@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mgz.audit import cli as audit_cli
 from mgz.audit import settings as audit_settings
@@ -100,6 +101,9 @@ def create_app(
 
     app = Flask("mgz", instance_path=str(folder), instance_relative_config=True, static_folder=None)
     app.config.update(settings)
+    if settings["TRUSTED_PROXIES"]:
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config["DEMO"] = settings["MODE"] == "demo"
     app.json.sort_keys = False  # type: ignore[attr-defined]
 

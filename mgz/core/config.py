@@ -142,6 +142,13 @@ register(Setting("DB_POOL_SIZE", int_range(1, 200), "connections per process (Po
 register(Setting("DB_POOL_TIMEOUT", int_range(1, 300), "seconds to wait for a connection"))
 register(
     Setting(
+        "TRUSTED_PROXIES",
+        int_range(0, 5),
+        "reverse proxies in front of mgz whose X-Forwarded-For/-Proto are trusted",
+    )
+)
+register(
+    Setting(
         "SECRET_KEY",
         min_length_secret(32),
         "signs session cookies; generated only in demo mode",

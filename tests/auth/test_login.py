@@ -307,3 +307,37 @@ def test_configuration_can_require_a_second_factor_per_role(app, db, monkeypatch
     db.flush()
     code = pyotp.TOTP(db.get(User, admin.id).totp_secret).now()
     assert login(client, admin.username, otp=code).status_code == 200
+
+
+def _login_from(client, username, forwarded_for, password="wrong-password-123"):
+    return client.post(
+        "/api/v1/auth/login",
+        json={"username": username, "password": password},
+        base_url=HTTPS,
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},  # the proxy
+    )
+
+
+def test_behind_a_trusted_proxy_throttling_sees_the_real_client_address(database_url, make_app, db):
+    from mgz.core.db import database
+
+    app = make_app(database_url, TRUSTED_PROXIES=1)
+    database(app).bind_to(db.get_bind())
+    client = app.test_client()
+    victim = make_user(db)
+    for number in range(5):
+        assert _login_from(client, f"guess-{number}", "198.51.100.7").status_code == 401
+    # The attacker's address is throttled ...
+    assert _login_from(client, victim.username, "198.51.100.7", TEST_PASSWORD).status_code == 429
+    # ... but a colleague behind the same proxy is not locked out.
+    assert _login_from(client, victim.username, "198.51.100.8", TEST_PASSWORD).status_code == 200
+
+
+def test_without_trusted_proxies_forwarded_for_is_ignored(app, db):
+    client = app.test_client()
+    for number in range(5):
+        # A client cannot dodge the throttle by inventing X-Forwarded-For addresses.
+        assert _login_from(client, f"guess-{number}", f"203.0.113.{number}").status_code == 401
+    other = make_user(db)
+    assert _login_from(client, other.username, "203.0.113.99", TEST_PASSWORD).status_code == 429
