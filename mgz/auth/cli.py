@@ -67,7 +67,7 @@ def users_list() -> None:
     with session_scope(current_app) as db:
         for user in service.list_users(db):
             state = "gesperrt" if user.is_disabled else "aktiv"
-            factor = " 2FA" if user.totp_secret else ""
+            factor = " 2FA" if user.has_totp else ""
             click.echo(
                 f"{user.id}\t{user.username}\t{','.join(sorted(user.roles))}\t{state}{factor}"
             )

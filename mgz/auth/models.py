@@ -1,11 +1,13 @@
 """Accounts and their credentials: users, roles, sessions, API tokens, failed logins.
 
 No credential is stored in a form that logs a caller in: passwords as scrypt hashes,
-session ids and API tokens as SHA-256 of a 256-bit random value.
+session ids and API tokens as SHA-256 of a 256-bit random value, TOTP seeds encrypted
+with a data key of their own (a database dump alone must not yield second factors).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mgz.core.access import ROLES
 from mgz.core.db import Base, TimestampMixin
+from mgz.crypto.types import encrypted_column
 
 _ROLE_LIST = ", ".join(f"'{role}'" for role in ROLES)
 
@@ -27,14 +30,26 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     password_changed_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
-    # Base32 TOTP secret once a second factor is enrolled.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
     # Time step of the last accepted code, so a code cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    # The enrolled second factor, if any.
+    totp: Mapped[TotpSecret | None] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", uselist=False
+    )
+
+    @property
+    def has_totp(self) -> bool:
+        """Whether a second factor is enrolled (no decryption needed)."""
+        return self.totp is not None
+
+    @property
+    def totp_secret(self) -> str | None:
+        """The base32 TOTP seed (decrypted on access)."""
+        return self.totp.secret if self.totp is not None else None
 
     @property
     def roles(self) -> frozenset[str]:
@@ -45,6 +60,16 @@ class User(TimestampMixin, Base):
     def is_disabled(self) -> bool:
         """Whether the account is disabled."""
         return self.disabled_at is not None
+
+
+class TotpSecret(Base):
+    """A user's base32 TOTP seed, encrypted with a data key of its own."""
+
+    __tablename__ = "user_totp_secrets"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str | None] = encrypted_column(str, subject="id")
 
 
 class UserRole(Base):

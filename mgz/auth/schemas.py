@@ -63,7 +63,7 @@ class UserSchema(OutputSchema):
         return sorted(user.roles)  # type: ignore[attr-defined]
 
     def _second_factor(self, user: object) -> bool:
-        return user.totp_secret is not None  # type: ignore[attr-defined]
+        return user.has_totp  # type: ignore[attr-defined,no-any-return]
 
 
 class TokenCreateSchema(InputSchema):

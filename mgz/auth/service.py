@@ -11,6 +11,7 @@ import hashlib
 import math
 import re
 import secrets
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from mgz.audit import service as audit
 from mgz.auth import passwords
 from mgz.auth.errors import AuthenticationError, ThrottledError
-from mgz.auth.models import ApiToken, AuthSession, LoginFailure, User, UserRole
+from mgz.auth.models import ApiToken, AuthSession, LoginFailure, TotpSecret, User, UserRole
 from mgz.core.access import ROLES
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
@@ -220,7 +221,10 @@ def reset_password(session: Session, actor: Actor, user: User, password: str) ->
 def enable_totp(session: Session, actor: Actor, user: User) -> str:
     """Enrol a new TOTP secret and return its otpauth:// URI (shown once); audited."""
     secret = pyotp.random_base32()
-    user.totp_secret = secret
+    if user.totp is None:
+        user.totp = TotpSecret(id=uuid.uuid4(), secret=secret)
+    else:
+        user.totp.secret = secret
     user.totp_last_step = None
     audit.record(
         session,
@@ -302,8 +306,9 @@ def _fail(
 
 
 def _totp_ok(user: User, code: str, now: datetime) -> bool:
-    assert user.totp_secret is not None  # noqa: S101 - checked by the caller
-    totp = pyotp.TOTP(user.totp_secret)
+    secret = user.totp_secret
+    assert secret is not None  # noqa: S101 - checked by the caller
+    totp = pyotp.TOTP(secret)
     step = int(now.timestamp()) // totp.interval
     for candidate in (step, step - 1, step + 1):
         expected = totp.at(candidate * totp.interval)
@@ -355,9 +360,9 @@ def attempt_login(
     assert user is not None  # noqa: S101 - verify_password is False without a user
     if user.is_disabled:
         return _fail(session, username, client_address, user, "disabled", request_id, now)
-    if user.totp_secret is None and user.roles & policy.totp_required_roles:
+    if not user.has_totp and user.roles & policy.totp_required_roles:
         return _fail(session, username, client_address, user, "otp_not_enrolled", request_id, now)
-    if user.totp_secret is not None:
+    if user.has_totp:
         if not otp:
             return _fail(
                 session,
@@ -403,7 +408,7 @@ def start_session(
         "auth.login",
         object_type="user",
         object_id=str(user.id),
-        details={"second_factor": user.totp_secret is not None},
+        details={"second_factor": user.has_totp},
     )
     return raw
 

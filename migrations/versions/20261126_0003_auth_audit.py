@@ -71,12 +71,23 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("totp_secret", sa.String(64), nullable=True),
         sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("username", name="uq_users_username"),
+    )
+    # TOTP seeds: ciphertext only (mgz.crypto), each under a data key of its own.
+    op.create_table(
+        "user_totp_secrets",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("secret", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_user_totp_secrets_user_id_users", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_user_totp_secrets"),
+        sa.UniqueConstraint("user_id", name="uq_user_totp_secrets_user_id"),
     )
     op.create_table(
         "user_roles",
@@ -221,4 +232,5 @@ def downgrade() -> None:
     op.drop_index("ix_auth_sessions_user_id", table_name="auth_sessions")
     op.drop_table("auth_sessions")
     op.drop_table("user_roles")
+    op.drop_table("user_totp_secrets")
     op.drop_table("users")

@@ -84,13 +84,16 @@ def test_tokens_create_shows_the_secret_once_and_revoke_ends_it(db, runner, app)
     assert actions(db, start) == ["token.create", "token.revoke"]
 
 
-def test_enable_totp_prints_the_uri_once(db, runner):
+def test_enable_totp_prints_the_uri_once(app, db, runner):
     user = make_user(db)
     result = runner.invoke(args=["users", "enable-totp", user.username])
     assert result.exit_code == 0
     assert "otpauth://totp/" in result.output
     db.expire_all()
-    assert service.find_user(db, user.username).totp_secret
+    with app.app_context():
+        secret = service.find_user(db, user.username).totp_secret
+    assert secret
+    assert f"secret={secret}" in result.output
 
 
 def test_demo_creates_one_user_per_role_idempotently(backend, make_app):

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from mgz.audit.models import AuditEvent
 from mgz.auth import service
@@ -278,13 +278,15 @@ def test_failures_older_than_the_window_no_longer_count(db):
 
 def test_totp_enrolled_user_needs_a_fresh_code(app, db):
     user = make_user(db)
-    uri = service.enable_totp(db, Actor.system("tests"), user)
-    db.flush()
+    with app.app_context():
+        uri = service.enable_totp(db, Actor.system("tests"), user)
+        db.flush()
+        secret = user.totp_secret
     assert uri.startswith("otpauth://totp/")
     client = app.test_client()
     missing = login(client, user.username)
     assert missing.status_code == 401 and missing.get_json()["otp_required"] is True
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     stale = totp.at(utcnow() - timedelta(hours=1))  # outside the accepted window
     assert login(client, user.username, otp=stale).status_code == 401
     code = totp.now()
@@ -303,9 +305,10 @@ def test_configuration_can_require_a_second_factor_per_role(app, db, monkeypatch
         select(AuditEvent.details).where(AuditEvent.object_id == str(admin.id))
     ).all()
     assert '{"reason":"otp_not_enrolled"}' in reasons
-    service.enable_totp(db, Actor.system("tests"), admin)
-    db.flush()
-    code = pyotp.TOTP(db.get(User, admin.id).totp_secret).now()
+    with app.app_context():
+        service.enable_totp(db, Actor.system("tests"), admin)
+        db.flush()
+        code = pyotp.TOTP(db.get(User, admin.id).totp_secret).now()
     assert login(client, admin.username, otp=code).status_code == 200
 
 
@@ -341,3 +344,17 @@ def test_without_trusted_proxies_forwarded_for_is_ignored(app, db):
         assert _login_from(client, f"guess-{number}", f"203.0.113.{number}").status_code == 401
     other = make_user(db)
     assert _login_from(client, other.username, "203.0.113.99", TEST_PASSWORD).status_code == 429
+
+
+def test_totp_seed_is_stored_encrypted(app, db):
+    user = make_user(db)
+    with app.app_context():
+        uri = service.enable_totp(db, Actor.system("tests"), user)
+        db.flush()
+    seed = uri.split("secret=")[1].split("&")[0]
+    stored = db.execute(
+        text("SELECT secret FROM user_totp_secrets WHERE user_id = :u"), {"u": user.id}
+    ).scalar_one()
+    assert stored is not None
+    assert seed.encode() not in bytes(stored)
+    assert seed.lower().encode() not in bytes(stored).lower()
