@@ -78,8 +78,25 @@ def _demo_secret(path: Path) -> str:
     return value
 
 
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the SQLite file private to this user before SQLite creates it 0644.
+
+    It holds only ciphertext for personal data, but case numbers, statistics and the
+    audit log are nobody else's business on a shared machine. SQLite gives its WAL
+    and shared-memory files the main file's permissions.
+    """
+    if str(path) in {":memory:", ""}:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def _resolve_settings(settings: dict[str, Any], folder: Path) -> dict[str, Any]:
     """Fill the embedded defaults; refuse a production start without its secrets."""
+    if settings["MODE"] == "demo" or not settings.get("DATABASE_URL"):
+        # The instance folder holds development keys and the embedded database: private.
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not settings.get("DATABASE_URL"):
         settings["DATABASE_URL"] = f"sqlite:///{folder / 'mgz.sqlite3'}"
     if settings["MODE"] == "demo":
@@ -97,7 +114,7 @@ def create_app(
     folder = instance_path(environ)
     settings = _resolve_settings(config.load(overrides, environ), folder)
     if settings["DATABASE_URL"].startswith("sqlite:///"):
-        folder.mkdir(parents=True, exist_ok=True)
+        _prepare_sqlite_file(Path(settings["DATABASE_URL"].removeprefix("sqlite:///")))
 
     app = Flask("mgz", instance_path=str(folder), instance_relative_config=True, static_folder=None)
     app.config.update(settings)

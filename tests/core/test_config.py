@@ -90,3 +90,18 @@ def test_production_start_without_secret_key_is_refused(tmp_path):
     result = _run_cli({}, tmp_path)
     assert result.returncode == 2
     assert "MGZ_SECRET_KEY: required in production" in result.stderr
+
+
+def test_embedded_sqlite_file_is_private(tmp_path):
+    import stat
+
+    from mgz import create_app
+
+    folder = tmp_path / "instance"
+    app = create_app({"MODE": "demo"}, environ={"MGZ_INSTANCE_PATH": str(folder)})
+    from mgz.core.db import database
+
+    database(app).engine.dispose()
+    database_file = folder / "mgz.sqlite3"
+    assert stat.S_IMODE(database_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
