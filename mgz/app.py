@@ -87,9 +87,14 @@ def _prepare_sqlite_file(path: Path) -> None:
     """
     if str(path) in {":memory:", ""}:
         return
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError as exc:
+        raise config.ConfigError(
+            f"MGZ_DATABASE_URL: cannot create the SQLite file ({exc.strerror})"
+        ) from None
 
 
 def _resolve_settings(settings: dict[str, Any], folder: Path) -> dict[str, Any]:

@@ -1,7 +1,10 @@
+import shutil
+
 import pytest
 from openapi_spec_validator import validate
 
 from mgz.core import migrations
+from mgz.core.config import ConfigError
 from mgz.core.db import make_engine
 
 
@@ -27,12 +30,20 @@ def test_health_is_503_when_migrations_are_behind(backend, make_app):
 
 
 def test_health_is_503_when_database_unreachable(tmp_path, make_app):
-    url = f"sqlite:///{tmp_path}/missing-folder/nothing.sqlite3"
-    app = make_app(url)
+    folder = tmp_path / "gone"
+    app = make_app(f"sqlite:///{folder}/nothing.sqlite3")
+    shutil.rmtree(folder)  # the database vanishes under the running app
     response = app.test_client().get("/api/v1/health")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
     assert "sqlite" not in response.get_data(as_text=True).lower()
+
+
+def test_unusable_sqlite_path_stops_start_up_naming_the_setting(tmp_path, make_app):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError, match="^MGZ_DATABASE_URL: cannot create the SQLite file"):
+        make_app(f"sqlite:///{blocker}/db.sqlite3")
 
 
 def test_openapi_document_validates_and_lists_every_route(app):
