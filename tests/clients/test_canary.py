@@ -4,15 +4,8 @@ Clients, consultations and break-glass reasons are created over HTTP on a fresh,
 committed database; then the raw SQLite files and a pg_dump are searched.
 """
 
-from pathlib import Path
-
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
-from mgz.core.db import database
-from tests import factories
+from tests.canary import leaks, write_through_api
 from tests.clients.conftest import intake
-from tests.crypto.test_canary import _forms
 
 CANARIES = {
     "first_name": "Kanarienvornamezqx",
@@ -27,20 +20,7 @@ CONSULTATION_CANARIES = {"next_steps": "Kanarienschrittplanqz", "notes": "Kanari
 REASON_CANARY = "Kanarienbegruendungzy Vertretung"
 
 
-def _users(app):
-    # Users are made in an app context of their own; the requests below must run
-    # outside it, or Flask would reuse one context (and one signed-in user) for all.
-    with app.app_context():
-        session = database(app).new_session()
-        owner = factories.signed_in_client(app, session, factories.make_user(session))
-        other = factories.signed_in_client(app, session, factories.make_user(session))
-        session.commit()
-        session.close()
-    return owner, other
-
-
-def _write(app):
-    owner, other = _users(app)
+def _write(owner, other):
     created = owner.post("/api/v1/clients", json=intake(birth_date="1967-08-23", **CANARIES))
     assert created.status_code == 201
     client_id = created.get_json()["id"]
@@ -54,51 +34,25 @@ def _write(app):
         },
     )
     assert consultation.status_code == 201
+    # 403 without a reason proves ``other`` is not the owner, so the 200 below is a
+    # break glass and its reason was stored.
     assert other.get(f"/api/v1/clients/{client_id}").status_code == 403
     opened = other.get(f"/api/v1/clients/{client_id}", headers={"X-Access-Reason": REASON_CANARY})
     assert opened.status_code == 200
     assert opened.get_json()["last_name"] == CANARIES["last_name"]
-    with app.app_context():
-        session = database(app).new_session()
-        reasons = session.execute(text("SELECT count(*) FROM break_glass_accesses")).scalar()
-        session.close()
-    assert reasons == 1
 
 
-def _haystack(url, backend, request):
-    if backend.name == "sqlite":
-        path = Path(make_url(url).database)
-        return b"".join(
-            p.read_bytes() for p in path.parent.iterdir() if p.name.startswith(path.name)
-        )
-    dump = request.getfixturevalue("pg_cluster").dump(make_url(url).database)
-    assert "COPY public.clients" in dump
-    return dump.encode("utf-8")
-
-
-def _found(haystack):
-    values = [*CANARIES.values(), *CONSULTATION_CANARIES.values(), REASON_CANARY, "1967-08-23"]
-    return [form for value in values for form in _forms(value) if form.lower() in haystack.lower()]
+VALUES = [*CANARIES.values(), *CONSULTATION_CANARIES.values(), REASON_CANARY, "1967-08-23"]
+ADVISERS = [("adviser",), ("adviser",)]
 
 
 def test_no_client_or_consultation_canary_in_the_database(backend, make_app, request):
-    url = backend.new_database()
-    app = make_app(url)
-    _write(app)
-    database(app).engine.dispose()
-    haystack = _haystack(url, backend, request)
+    haystack = write_through_api(backend, make_app, request, ADVISERS, _write)
     assert b"clients" in haystack
-    assert _found(haystack) == []
+    assert b"break_glass_accesses" in haystack
+    assert leaks(haystack, VALUES) == []
 
 
 def test_the_search_finds_a_planted_plaintext(backend, make_app, request):
-    url = backend.new_database()
-    app = make_app(url)
-    _write(app)
-    with app.app_context():
-        session = database(app).new_session()
-        session.execute(text("UPDATE clients SET case_number = :v"), {"v": CANARIES["first_name"]})
-        session.commit()
-        session.close()
-    database(app).engine.dispose()
-    assert _found(_haystack(url, backend, request)) != []
+    plant = ("UPDATE clients SET case_number = :v", {"v": CANARIES["first_name"]})
+    assert leaks(write_through_api(backend, make_app, request, ADVISERS, _write, plant), VALUES)

@@ -4,12 +4,8 @@ Written over HTTP on a fresh, committed database; then the raw SQLite files (WAL
 included) and a pg_dump are searched, as in tests/clients/test_canary.py.
 """
 
-from sqlalchemy import text
-
-from mgz.core.db import database
-from tests import factories
+from tests.canary import leaks, write_through_api
 from tests.clients.conftest import intake
-from tests.clients.test_canary import _forms, _haystack
 from tests.competences.conftest import CHECKLISTS, answers_for, checklist_items
 
 TEXT_ANSWER = "Kanarienwerkzeugzqx Schleifbock"
@@ -19,13 +15,8 @@ QUALIFICATION = {
     "competent_body": "Kanarienkammerzxq",
     "notes": "Kanarienanerkennungsnotizqx",
 }
-
-
-def _callers(app, session):
-    adviser = factories.signed_in_client(app, session, factories.make_user(session))
-    admin = factories.signed_in_client(app, session, factories.make_user(session, roles=("admin",)))
-    session.commit()
-    return adviser, admin
+VALUES = [TEXT_ANSWER, ASSESSMENT_NOTE, *QUALIFICATION.values()]
+PLANT = ("UPDATE checklists SET title = :v", {"v": ASSESSMENT_NOTE})
 
 
 def _write(adviser, admin):
@@ -51,36 +42,15 @@ def _write(adviser, admin):
     assert qualification.get_json()["competent_body"] == QUALIFICATION["competent_body"]
 
 
-def _found(haystack):
-    values = [TEXT_ANSWER, ASSESSMENT_NOTE, *QUALIFICATION.values()]
-    return [form for value in values for form in _forms(value) if form.lower() in haystack.lower()]
-
-
-def _fresh(backend, make_app, request, plant=False):
-    url = backend.new_database()
-    app = make_app(url)
-    # Users are made inside an app context; the requests run outside it, so that each
-    # request pushes its own context (a shared one would keep the first caller signed in).
-    with app.app_context():
-        session = database(app).new_session()
-        callers = _callers(app, session)
-        session.close()
-    _write(*callers)
-    with app.app_context():
-        session = database(app).new_session()
-        if plant:
-            session.execute(text("UPDATE checklists SET title = :v"), {"v": ASSESSMENT_NOTE})
-            session.commit()
-        session.close()
-    database(app).engine.dispose()
-    return _haystack(url, backend, request)
+def _fresh(backend, make_app, request, plant=None):
+    return write_through_api(backend, make_app, request, [("adviser",), ("admin",)], _write, plant)
 
 
 def test_no_competence_canary_in_the_database(backend, make_app, request):
     haystack = _fresh(backend, make_app, request)
     assert b"competence_assessments" in haystack and b"qualifications" in haystack
-    assert _found(haystack) == []
+    assert leaks(haystack, VALUES) == []
 
 
 def test_the_search_finds_a_planted_plaintext(backend, make_app, request):
-    assert _found(_fresh(backend, make_app, request, plant=True)) != []
+    assert leaks(_fresh(backend, make_app, request, PLANT), VALUES) != []

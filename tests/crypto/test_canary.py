@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from mgz.core.db import database
-from mgz.crypto.blind_index import normalise
 from mgz.crypto.keys import state
+from tests.canary import forms
 from tests.crypto.conftest import Person, Visit
 
 CANARIES = [
@@ -28,19 +28,6 @@ CANARIES = [
     "Vogelsang-Kanarienland",
 ]
 CANARY_DATE = date(1903, 11, 17)
-
-
-def _forms(text: str) -> list[bytes]:
-    variants = {text, text.lower(), text.upper(), normalise(text)}
-    forms: list[bytes] = []
-    for variant in variants:
-        for encoding in ("utf-8", "utf-16-le", "utf-16-be", "latin-1"):
-            try:
-                raw = variant.encode(encoding)
-            except UnicodeEncodeError:
-                continue
-            forms += [raw, binascii.hexlify(raw), base64.b64encode(raw)]
-    return forms
 
 
 def _write_canaries(fresh):
@@ -73,8 +60,8 @@ def _secrets(app):
 
 
 def _assert_absent(haystack: bytes, app) -> None:
-    needles = [form for canary in CANARIES for form in _forms(canary)]
-    needles += _forms(CANARY_DATE.isoformat()) + _forms(CANARY_DATE.strftime("%d.%m.%Y"))
+    needles = [form for canary in CANARIES for form in forms(canary)]
+    needles += forms(CANARY_DATE.isoformat()) + forms(CANARY_DATE.strftime("%d.%m.%Y"))
     found = [needle for needle in needles if needle.lower() in haystack.lower()]
     assert found == [], f"{len(found)} canary forms found in the database"
     leaked = [secret for secret in _secrets(app) if secret in haystack]

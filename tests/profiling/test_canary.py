@@ -4,12 +4,8 @@ Written over HTTP on a fresh, committed database; then the raw SQLite files (WAL
 included) and a pg_dump are searched, as in tests/clients/test_canary.py.
 """
 
-from sqlalchemy import text
-
-from mgz.core.db import database
-from tests import factories
+from tests.canary import leaks, write_through_api
 from tests.clients.conftest import intake
-from tests.clients.test_canary import _forms, _haystack
 from tests.profiling.conftest import profiling_body
 
 CANARIES = {
@@ -20,12 +16,7 @@ CANARIES = {
     "german_certificate": "Kanarienzertifikatqy",
 }
 SCHOOL_CANARY = "Kanarienschulzeugnisxz"
-
-
-def _callers(app, session):
-    owner = factories.signed_in_client(app, session, factories.make_user(session))
-    session.commit()
-    return (owner,)
+PLANT = ("UPDATE profilings SET integration_goal = :v", {"v": SCHOOL_CANARY})
 
 
 def _write(owner):
@@ -44,38 +35,18 @@ def _write(owner):
     assert stored["schooling"]["certificate"] == SCHOOL_CANARY
 
 
-def _found(haystack):
-    values = [*CANARIES.values(), SCHOOL_CANARY]
-    return [form for value in values for form in _forms(value) if form.lower() in haystack.lower()]
+VALUES = [*CANARIES.values(), SCHOOL_CANARY]
 
 
-def _fresh(backend, make_app, request, plant=False):
-    url = backend.new_database()
-    app = make_app(url)
-    # Users are made inside an app context; the requests run outside it, so that each
-    # request pushes its own context (a shared one would keep the first caller signed in).
-    with app.app_context():
-        session = database(app).new_session()
-        callers = _callers(app, session)
-        session.close()
-    _write(*callers)
-    with app.app_context():
-        session = database(app).new_session()
-        if plant:
-            session.execute(
-                text("UPDATE profilings SET integration_goal = :v"), {"v": SCHOOL_CANARY}
-            )
-            session.commit()
-        session.close()
-    database(app).engine.dispose()
-    return _haystack(url, backend, request)
+def _fresh(backend, make_app, request, plant=None):
+    return write_through_api(backend, make_app, request, [("adviser",)], _write, plant)
 
 
 def test_no_profiling_canary_in_the_database(backend, make_app, request):
     haystack = _fresh(backend, make_app, request)
     assert b"profilings" in haystack
-    assert _found(haystack) == []
+    assert leaks(haystack, VALUES) == []
 
 
 def test_the_search_finds_a_planted_plaintext(backend, make_app, request):
-    assert _found(_fresh(backend, make_app, request, plant=True)) != []
+    assert leaks(_fresh(backend, make_app, request, PLANT), VALUES) != []
