@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from mgz.audit.service import record
+from mgz.clients import records
 from mgz.clients import service as clients
 from mgz.clients.models import Client
 from mgz.competences.models import Checklist, CompetenceAssessment, Qualification
@@ -384,18 +385,6 @@ def revalidate(session: Session, assessment: CompetenceAssessment) -> dict[str, 
 # --- client records -----------------------------------------------------------------------
 
 
-def _open(
-    session: Session,
-    actor: Actor,
-    policy: clients.AccessPolicy,
-    client_id: uuid.UUID,
-    reason: str | None,
-) -> Client:
-    client = clients.load_client(session, client_id)
-    clients.check_access(session, actor, policy, client, reason)
-    return client
-
-
 def _event(
     session: Session,
     actor: Actor,
@@ -436,7 +425,7 @@ def create_assessment(
     Any wrong answer gives 422 naming ``answers.<item key>`` and writes nothing.
     Writes ``competence_assessment.create`` and ``.read``.
     """
-    client = _open(session, actor, policy, client_id, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     checklist = session.get(Checklist, data["checklist_id"])
     if checklist is None or checklist.status != "published":
         raise InvalidInputError(
@@ -490,14 +479,16 @@ def create_assessment(
     return assessment
 
 
-def _assessments_of(session: Session, client: Client) -> list[CompetenceAssessment]:
-    return list(
-        session.scalars(
-            select(CompetenceAssessment)
-            .where(CompetenceAssessment.client_id == client.id)
-            .order_by(CompetenceAssessment.assessed_on, CompetenceAssessment.created_at)
-        ).unique()
+def _assessments_query(client: Client) -> Select[tuple[CompetenceAssessment]]:
+    return (
+        select(CompetenceAssessment)
+        .where(CompetenceAssessment.client_id == client.id)
+        .order_by(CompetenceAssessment.assessed_on, CompetenceAssessment.created_at)
     )
+
+
+def _assessments_of(session: Session, client: Client) -> list[CompetenceAssessment]:
+    return list(session.scalars(_assessments_query(client)).unique())
 
 
 def list_assessments(
@@ -508,20 +499,16 @@ def list_assessments(
     reason: str | None = None,
 ) -> list[CompetenceAssessment]:
     """All assessments of a client, oldest first; one list event; commits."""
-    client = _open(session, actor, policy, client_id, reason)
-    items = _assessments_of(session, client)
-    _event(
+    return records.list_records(
         session,
         actor,
-        "competence_assessment.list",
-        client,
-        "competence_assessment",
-        ASSESSMENT_FIELDS if items else (),
-        count=len(items),
-        shown=items,
+        policy,
+        client_id,
+        _assessments_query,
+        object_type="competence_assessment",
+        fields=ASSESSMENT_FIELDS,
+        reason=reason,
     )
-    session.commit()
-    return items
 
 
 def get_assessment(
@@ -533,7 +520,7 @@ def get_assessment(
     reason: str | None = None,
 ) -> CompetenceAssessment:
     """One assessment of the client (404 otherwise); one read event; commits."""
-    client = _open(session, actor, policy, client_id, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     assessment = session.get(CompetenceAssessment, assessment_id)
     if assessment is None or assessment.client_id != client.id:
         session.commit()
@@ -586,7 +573,7 @@ def create_qualification(
     reason: str | None = None,
 ) -> Qualification:
     """Record a qualification and its recognition state; commits."""
-    client = _open(session, actor, policy, client_id, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     values = dict(data)
     _raise_if(_check_qualification(session, values, values))
     qualification = Qualification(id=uuid.uuid4(), client_id=client.id, **values)
@@ -610,14 +597,16 @@ def create_qualification(
     return qualification
 
 
-def _qualifications_of(session: Session, client: Client) -> list[Qualification]:
-    return list(
-        session.scalars(
-            select(Qualification)
-            .where(Qualification.client_id == client.id)
-            .order_by(Qualification.created_at, Qualification.id)
-        )
+def _qualifications_query(client: Client) -> Select[tuple[Qualification]]:
+    return (
+        select(Qualification)
+        .where(Qualification.client_id == client.id)
+        .order_by(Qualification.created_at, Qualification.id)
     )
+
+
+def _qualifications_of(session: Session, client: Client) -> list[Qualification]:
+    return list(session.scalars(_qualifications_query(client)))
 
 
 def list_qualifications(
@@ -628,20 +617,16 @@ def list_qualifications(
     reason: str | None = None,
 ) -> list[Qualification]:
     """All qualifications of a client; one list event; commits."""
-    client = _open(session, actor, policy, client_id, reason)
-    items = _qualifications_of(session, client)
-    _event(
+    return records.list_records(
         session,
         actor,
-        "qualification.list",
-        client,
-        "qualification",
-        QUALIFICATION_FIELDS if items else (),
-        count=len(items),
-        shown=items,
+        policy,
+        client_id,
+        _qualifications_query,
+        object_type="qualification",
+        fields=QUALIFICATION_FIELDS,
+        reason=reason,
     )
-    session.commit()
-    return items
 
 
 def update_qualification(
@@ -654,7 +639,7 @@ def update_qualification(
     reason: str | None = None,
 ) -> Qualification:
     """Change a qualification if ``data["version"]`` is current (409 if stale); commits."""
-    client = _open(session, actor, policy, client_id, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     qualification = session.get(Qualification, qualification_id)
     if qualification is None or qualification.client_id != client.id:
         raise NotFoundError("Qualifikation nicht gefunden.")
@@ -718,7 +703,7 @@ def competence_profile(
     reason: str | None = None,
 ) -> CompetenceProfile:
     """Latest profiling, all assessments and qualifications; ONE audit event; commits."""
-    client = _open(session, actor, policy, client_id, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     latest = profiling.latest_of(session, client)
     assessments = _assessments_of(session, client)
     qualifications = _qualifications_of(session, client)

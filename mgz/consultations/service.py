@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mgz.audit.service import record
 from mgz.auth.models import User
+from mgz.clients import records
 from mgz.clients import service as clients
 from mgz.clients.models import Client
 from mgz.consultations.models import Consultation
@@ -108,8 +109,7 @@ def create_consultation(
     reason: str | None = None,
 ) -> Consultation:
     """Record a consultation; a second ``first`` one is refused with 409; commits."""
-    client = clients.load_client(session, client_id)
-    clients.check_access(session, actor, policy, client, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     values = dict(data)
     values.setdefault("adviser_id", actor.user_id)
     if values["adviser_id"] is None:
@@ -152,27 +152,20 @@ def list_consultations(
     reason: str | None = None,
 ) -> list[Consultation]:
     """All consultations of a client, oldest first; one read event; commits."""
-    client = clients.load_client(session, client_id)
-    clients.check_access(session, actor, policy, client, reason)
-    items = list(
-        session.scalars(
+    return records.list_records(
+        session,
+        actor,
+        policy,
+        client_id,
+        lambda client: (
             select(Consultation)
             .where(Consultation.client_id == client.id)
             .order_by(Consultation.held_on, Consultation.created_at)
-        )
-    )
-    decrypt_fields(*items)  # a damaged field fails before the read is logged
-    record(
-        session,
-        actor,
-        "consultation.list",
+        ),
         object_type="consultation",
-        object_id=client.case_number,
-        fields=list(PERSONAL_FIELDS) if items else [],
-        details={"count": len(items)},
+        fields=PERSONAL_FIELDS,
+        reason=reason,
     )
-    session.commit()
-    return items
 
 
 def _load(session: Session, client: Client, consultation_id: uuid.UUID) -> Consultation:
@@ -191,8 +184,7 @@ def get_consultation(
     reason: str | None = None,
 ) -> Consultation:
     """One consultation; writes a read event; commits."""
-    client = clients.load_client(session, client_id)
-    clients.check_access(session, actor, policy, client, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     consultation = _load(session, client, consultation_id)
     _event(session, actor, "consultation.read", client, consultation, list(PERSONAL_FIELDS))
     session.commit()
@@ -211,8 +203,7 @@ def update_consultation(
     reason: str | None = None,
 ) -> Consultation:
     """Change a consultation if ``data["version"]`` is current; commits."""
-    client = clients.load_client(session, client_id)
-    clients.check_access(session, actor, policy, client, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     consultation = _load(session, client, consultation_id)
     values = dict(data)
     expected = values.pop("version")

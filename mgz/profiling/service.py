@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
+from mgz.clients import records
 from mgz.clients import service as clients
 from mgz.clients.models import Client
 from mgz.core.actor import Actor
@@ -149,8 +150,7 @@ def create_profiling(
     needs ``override_reason`` (422 otherwise, nothing written). Writes
     ``profiling.create`` and ``profiling.read`` (the response shows the profiling).
     """
-    client = clients.load_client(session, client_id)
-    clients.check_access(session, actor, policy, client, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     values = dict(data)
     errors = _check(session, values)
     needs = values["needs"]
@@ -249,21 +249,16 @@ def list_profilings(
     reason: str | None = None,
 ) -> list[Profiling]:
     """Every profiling of a client, oldest first; one ``profiling.list`` event; commits."""
-    client = clients.load_client(session, client_id)
-    clients.check_access(session, actor, policy, client, reason)
-    items = list(session.scalars(_ordered(client)))
-    decrypt_fields(*items)  # a damaged field fails before the read is logged
-    record(
+    return records.list_records(
         session,
         actor,
-        "profiling.list",
+        policy,
+        client_id,
+        _ordered,
         object_type="profiling",
-        object_id=client.case_number,
-        fields=list(CONTENT_FIELDS) if items else [],
-        details={"count": len(items)},
+        fields=CONTENT_FIELDS,
+        reason=reason,
     )
-    session.commit()
-    return items
 
 
 def latest_of(session: Session, client: Client) -> Profiling | None:
@@ -287,8 +282,7 @@ def latest_profiling(
     reason: str | None = None,
 ) -> Profiling:
     """The newest profiling (404 if none); writes ``profiling.read``; commits."""
-    client = clients.load_client(session, client_id)
-    clients.check_access(session, actor, policy, client, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     profiling = latest_of(session, client)
     if profiling is None:
         session.commit()  # a break-glass opening stays recorded
@@ -307,8 +301,7 @@ def get_profiling(
     reason: str | None = None,
 ) -> Profiling:
     """One profiling of the client (404 otherwise); writes ``profiling.read``; commits."""
-    client = clients.load_client(session, client_id)
-    clients.check_access(session, actor, policy, client, reason)
+    client = records.open_file(session, actor, policy, client_id, reason)
     profiling = session.get(Profiling, profiling_id)
     if profiling is None or profiling.client_id != client.id:
         session.commit()
