@@ -15,8 +15,8 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
+from mgz.clients.access import AccessPolicy, check_access, load_client
 from mgz.clients.models import Client
-from mgz.clients.service import AccessPolicy, check_access, load_client
 from mgz.core.actor import Actor
 from mgz.crypto.types import decrypt_fields
 

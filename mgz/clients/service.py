@@ -19,25 +19,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mgz.audit.service import record
 from mgz.auth.models import User
+from mgz.clients import access, derive
 from mgz.clients.case_numbers import allocate_case_number
-from mgz.clients.models import BreakGlassAccess, Client, client_advisers
+from mgz.clients.models import Client, client_advisers
 from mgz.core.actor import Actor
 from mgz.core.clock import today
-from mgz.core.config import Setting, choice, register
-from mgz.core.db import utcnow
-from mgz.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from mgz.core.errors import ConflictError, InvalidInputError
 from mgz.crypto.blind_index import normalise
 from mgz.crypto.types import blind_index_for, decrypt_fields
-from mgz.reference import service as reference
-
-register(
-    Setting(
-        "CLIENT_ACCESS_POLICY",
-        choice("team", "assigned"),
-        "team: every adviser opens every file; assigned: responsible advisers only, "
-        "others with a logged reason (break glass)",
-    )
-)
 
 PERSONAL_FIELDS = (
     "first_name",
@@ -62,7 +51,6 @@ STATISTICAL_FIELDS = (
     "languages",
     "interpreter_needed",
 )
-FREE_MOVEMENT_GROUPS = {"germany", "eu", "eea", "ch"}
 
 
 class DuplicateClientError(ConflictError):
@@ -79,20 +67,6 @@ class StaleVersionError(ConflictError):
     title = "Veraltete Version"
 
 
-class AccessReasonRequiredError(ForbiddenError):
-    """Assigned policy: not responsible, and no reason given."""
-
-    slug = "access-reason-required"
-    title = "Begründung erforderlich"
-
-
-@dataclass(frozen=True)
-class AccessPolicy:
-    """How advisers may open client files."""
-
-    mode: str  # "team" or "assigned"
-
-
 @dataclass
 class SearchPage:
     """One page of search hits; ``visible`` marks hits whose names may be shown."""
@@ -105,80 +79,6 @@ class SearchPage:
 
 
 # --- derivations and checks ---------------------------------------------------------------
-
-
-def citizenship_group(session: Session, nationality: Iterable[str]) -> str:
-    """Derive the statistical group from the nationalities (several allowed).
-
-    Any EU/EEA/Swiss (or German) nationality gives ``eu``: freedom of movement applies
-    whatever else the person holds. Otherwise any third-country nationality gives
-    ``third_country``; only-stateless gives ``stateless``.
-    """
-    groups = {reference.group_of(session, "country", code) for code in nationality}
-    if groups & FREE_MOVEMENT_GROUPS:
-        return "eu"
-    if "third_country" in groups:
-        return "third_country"
-    if "stateless" in groups:
-        return "stateless"
-    return "unknown"
-
-
-def is_protection_seeker_group(session: Session, group: str | None) -> bool:
-    """Whether a residence-status group counts as protection seekers (Destatis).
-
-    The code list's ``protection_seeker`` attribute decides, so indicators 1 and 10
-    follow the reference data rather than a naming convention.
-    """
-    entry = reference.get_code(session, "residence_status_group", group) if group else None
-    return bool(entry and entry.attributes.get("protection_seeker"))
-
-
-def _check_codes(session: Session, values: Mapping[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-
-    def check(field: str, list_name: str, code: str | None, index: int | None = None) -> None:
-        if code is not None and not reference.is_valid(session, list_name, code):
-            key = field if index is None else f"{field}.{index}"
-            errors.setdefault(key, []).append("Unbekannter Code.")
-
-    for index, code in enumerate(values.get("nationality") or []):
-        check("nationality", "country", code, index)
-    for index, code in enumerate(values.get("languages") or []):
-        check("languages", "language", code, index)
-    check("residence_status", "residence_status", values.get("residence_status"))
-    municipality = values.get("municipality")
-    if municipality is not None and municipality != "unknown":
-        check("municipality", "municipality", municipality)
-    return errors
-
-
-def _check_dates(values: Mapping[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    born: date | None = values.get("birth_date")
-    entered: date | None = values.get("entered_germany_on")
-    moved: date | None = values.get("moved_in_on")
-    if born and entered and entered < born:
-        errors["entered_germany_on"] = ["Einreise liegt vor dem Geburtsdatum."]
-    if entered and moved and moved < entered:
-        errors["moved_in_on"] = ["Zuzug liegt vor der Einreise nach Deutschland."]
-    if born and moved and moved < born:
-        errors.setdefault("moved_in_on", []).append("Zuzug liegt vor dem Geburtsdatum.")
-    return errors
-
-
-def _derive(session: Session, client: Client) -> None:
-    """Recompute the statistical attributes from the values just written."""
-    if client.birth_date is not None:
-        client.birth_year = client.birth_date.year
-    client.citizenship_group = citizenship_group(session, client.nationality or [])
-    group = (
-        reference.group_of(session, "residence_status", client.residence_status)
-        if client.residence_status
-        else None
-    )
-    client.residence_status_group = group
-    client.is_protection_seeker = is_protection_seeker_group(session, group)
 
 
 def _same_person(client: Client, last_name: str, birth_date: date) -> bool:
@@ -196,97 +96,6 @@ def find_by_identity(session: Session, last_name: str, birth_date: date) -> list
         select(Client).where(Client.identity_index == key).order_by(Client.case_number)
     ).all()
     return [c for c in candidates if _same_person(c, last_name, birth_date)]
-
-
-def access_policy(config: Mapping[str, Any]) -> AccessPolicy:
-    """The configured access policy (default: assigned)."""
-    return AccessPolicy(config.get("CLIENT_ACCESS_POLICY", "assigned"))
-
-
-def _adviser_ids(session: Session, client_id: uuid.UUID) -> list[int]:
-    rows = session.execute(
-        select(client_advisers.c.user_id)
-        .where(client_advisers.c.client_id == client_id)
-        .order_by(client_advisers.c.user_id)
-    )
-    return [row[0] for row in rows]
-
-
-def adviser_ids(session: Session, client: Client) -> list[int]:
-    """The responsible advisers' user ids."""
-    return _adviser_ids(session, client.id)
-
-
-def _is_responsible(session: Session, actor: Actor, client: Client) -> bool:
-    return actor.user_id is not None and actor.user_id in _adviser_ids(session, client.id)
-
-
-def _open(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
-    client: Client,
-    reason: str | None,
-) -> None:
-    """Apply the access policy; a break-glass opening is recorded with its reason."""
-    if policy.mode == "team" or _is_responsible(session, actor, client):
-        return
-    if not reason or len(reason.strip()) < 10:
-        record(
-            session,
-            actor,
-            "client.access",
-            object_type="client",
-            object_id=client.case_number,
-            outcome="denied",
-            details={"policy": "assigned"},
-        )
-        session.commit()
-        raise AccessReasonRequiredError(
-            "Sie sind für diese Akte nicht zuständig. Geben Sie im Header X-Access-Reason "
-            "eine Begründung (mindestens 10 Zeichen) an; der Zugriff wird protokolliert.",
-            errors={"X-Access-Reason": ["Begründung fehlt oder ist zu kurz."]},
-        )
-    access = BreakGlassAccess(
-        id=uuid.uuid4(),
-        client_id=client.id,
-        user_id=actor.user_id,
-        reason=reason.strip()[:500],
-        accessed_at=utcnow(),
-    )
-    session.add(access)
-    session.flush()
-    record(
-        session,
-        actor,
-        "client.break_glass",
-        object_type="client",
-        object_id=client.case_number,
-        details={"break_glass_id": access.id.hex},
-    )
-
-
-def load_client(session: Session, client_id: uuid.UUID) -> Client:
-    """The client or 404."""
-    return _load(session, client_id)
-
-
-def check_access(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
-    client: Client,
-    reason: str | None = None,
-) -> None:
-    """Apply the access policy to a record of ``client`` (consultations, profilings)."""
-    _open(session, actor, policy, client, reason)
-
-
-def _load(session: Session, client_id: uuid.UUID) -> Client:
-    client = session.get(Client, client_id)
-    if client is None:
-        raise NotFoundError("Akte nicht gefunden.")
-    return client
 
 
 def record_read(
@@ -320,7 +129,7 @@ def create_client(session: Session, actor: Actor, data: Mapping[str, Any]) -> Cl
     """
     values = dict(data)
     confirmed = values.pop("confirmed_different_person", False)
-    errors = {**_check_codes(session, values), **_check_dates(values)}
+    errors = {**derive.check_codes(session, values), **derive.check_dates(values)}
     if errors:
         raise InvalidInputError("Eingabe ungültig.", errors=errors)
 
@@ -348,7 +157,7 @@ def create_client(session: Session, actor: Actor, data: Mapping[str, Any]) -> Cl
     for name, value in values.items():
         setattr(client, name, value)
     client.created_by_id = actor.user_id
-    _derive(session, client)
+    derive.derive(session, client)
     session.add(client)
     session.flush()
     if actor.user_id is not None:
@@ -371,13 +180,13 @@ def create_client(session: Session, actor: Actor, data: Mapping[str, Any]) -> Cl
 def open_client(
     session: Session,
     actor: Actor,
-    policy: AccessPolicy,
+    policy: access.AccessPolicy,
     client_id: uuid.UUID,
     reason: str | None = None,
 ) -> Client:
     """Read one client file under the access policy; writes ``client.read``; commits."""
-    client = _load(session, client_id)
-    _open(session, actor, policy, client, reason)
+    client = access.load_client(session, client_id)
+    access.check_access(session, actor, policy, client, reason)
     record_read(session, actor, client)
     session.commit()
     return client
@@ -386,7 +195,7 @@ def open_client(
 def update_client(
     session: Session,
     actor: Actor,
-    policy: AccessPolicy,
+    policy: access.AccessPolicy,
     client_id: uuid.UUID,
     data: Mapping[str, Any],
     reason: str | None = None,
@@ -398,8 +207,8 @@ def update_client(
     """
     values = dict(data)
     expected = values.pop("version")
-    client = _load(session, client_id)
-    _open(session, actor, policy, client, reason)
+    client = access.load_client(session, client_id)
+    access.check_access(session, actor, policy, client, reason)
     if client.version != expected:
         raise StaleVersionError(
             "Die Akte wurde inzwischen geändert. Laden Sie sie neu.",
@@ -410,7 +219,7 @@ def update_client(
         name: getattr(client, name) for name in ("birth_date", "entered_germany_on", "moved_in_on")
     }
     merged.update(values)
-    errors = {**_check_codes(session, values), **_check_dates(merged)}
+    errors = {**derive.check_codes(session, values), **derive.check_dates(merged)}
     if "birth_date" in values and values["birth_date"] is None:
         errors["birth_date"] = ["Darf nicht leer sein."]
     for required in ("first_name", "last_name", "gender", "municipality"):
@@ -420,7 +229,7 @@ def update_client(
         raise InvalidInputError("Eingabe ungültig.", errors=errors)
     for name, value in values.items():
         setattr(client, name, value)
-    _derive(session, client)
+    derive.derive(session, client)
     try:
         session.flush()
     except StaleDataError:
@@ -445,14 +254,14 @@ def update_client(
 def set_advisers(
     session: Session,
     actor: Actor,
-    policy: AccessPolicy,
+    policy: access.AccessPolicy,
     client_id: uuid.UUID,
     user_ids: list[int],
     reason: str | None = None,
 ) -> list[int]:
     """Replace the responsible advisers; each must be an active adviser; commits."""
-    client = _load(session, client_id)
-    _open(session, actor, policy, client, reason)
+    client = access.load_client(session, client_id)
+    access.check_access(session, actor, policy, client, reason)
     errors: dict[str, list[str]] = {}
     for index, user_id in enumerate(user_ids):
         user = session.get(User, user_id)
@@ -477,7 +286,7 @@ def set_advisers(
 
 
 def search_clients(
-    session: Session, actor: Actor, policy: AccessPolicy, params: Mapping[str, Any]
+    session: Session, actor: Actor, policy: access.AccessPolicy, params: Mapping[str, Any]
 ) -> SearchPage:
     """Exact search (case number, or last name + birth date) plus statistical filters.
 
@@ -522,7 +331,9 @@ def search_clients(
                 query.order_by(Client.case_number).offset((page - 1) * per_page).limit(per_page)
             )
         )
-    visible = {c.id for c in items if policy.mode == "team" or _is_responsible(session, actor, c)}
+    visible = {
+        c.id for c in items if policy.mode == "team" or access.is_responsible(session, actor, c)
+    }
     record(
         session,
         actor,

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
 from mgz.clients.case_numbers import format_case_number
+from mgz.clients.derive import FREE_MOVEMENT_GROUPS
 from mgz.clients.models import CaseNumberCounter, Client, client_advisers
-from mgz.clients.service import FREE_MOVEMENT_GROUPS
 from mgz.consultations.models import Consultation
 from mgz.core.actor import Actor
 from mgz.core.clock import today

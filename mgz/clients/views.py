@@ -9,7 +9,7 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from mgz.auth.policy import current_actor
-from mgz.clients import service
+from mgz.clients import access, service
 from mgz.clients.models import Client
 from mgz.clients.schemas import (
     AdviserAssignmentSchema,
@@ -28,8 +28,8 @@ blp = Blueprint("clients", __name__, url_prefix="/api/v1/clients", description="
 REASON_HEADER = "X-Access-Reason"
 
 
-def _policy() -> service.AccessPolicy:
-    return service.access_policy(current_app.config)
+def _policy() -> access.AccessPolicy:
+    return access.access_policy(current_app.config)
 
 
 def _reason() -> str | None:
@@ -39,7 +39,7 @@ def _reason() -> str | None:
 def client_body(client: Client) -> dict[str, Any]:
     """A client file as the adviser sees it."""
     body = {name: getattr(client, name) for name in ClientSchema().fields if name != "adviser_ids"}
-    body["adviser_ids"] = service.adviser_ids(get_session(), client)
+    body["adviser_ids"] = access.adviser_ids(get_session(), client)
     return body
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from mgz.audit.service import record
 from mgz.clients import records
 from mgz.clients import service as clients
+from mgz.clients.access import AccessPolicy
 from mgz.clients.models import Client
 from mgz.competences.models import Checklist, CompetenceAssessment, Qualification
 from mgz.competences.schemas import ChecklistItemSchema
@@ -415,7 +416,7 @@ def _event(
 def create_assessment(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     data: Mapping[str, Any],
     reason: str | None = None,
@@ -494,7 +495,7 @@ def _assessments_of(session: Session, client: Client) -> list[CompetenceAssessme
 def list_assessments(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     reason: str | None = None,
 ) -> list[CompetenceAssessment]:
@@ -514,7 +515,7 @@ def list_assessments(
 def get_assessment(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     assessment_id: uuid.UUID,
     reason: str | None = None,
@@ -567,7 +568,7 @@ def _check_qualification(
 def create_qualification(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     data: Mapping[str, Any],
     reason: str | None = None,
@@ -612,7 +613,7 @@ def _qualifications_of(session: Session, client: Client) -> list[Qualification]:
 def list_qualifications(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     reason: str | None = None,
 ) -> list[Qualification]:
@@ -632,7 +633,7 @@ def list_qualifications(
 def update_qualification(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     qualification_id: uuid.UUID,
     data: Mapping[str, Any],
@@ -698,7 +699,7 @@ class CompetenceProfile:
 def competence_profile(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     reason: str | None = None,
 ) -> CompetenceProfile:

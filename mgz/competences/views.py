@@ -12,7 +12,7 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from mgz.auth.policy import current_actor
-from mgz.clients.service import AccessPolicy, access_policy
+from mgz.clients.access import AccessPolicy, access_policy
 from mgz.competences import service
 from mgz.competences.schemas import (
     AssessmentCreateSchema,

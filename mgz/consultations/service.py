@@ -21,6 +21,7 @@ from mgz.audit.service import record
 from mgz.auth.models import User
 from mgz.clients import records
 from mgz.clients import service as clients
+from mgz.clients.access import AccessPolicy
 from mgz.clients.models import Client
 from mgz.consultations.models import Consultation
 from mgz.core.actor import Actor
@@ -101,7 +102,7 @@ def _event(
 def create_consultation(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     data: Mapping[str, Any],
     *,
@@ -147,7 +148,7 @@ def create_consultation(
 def list_consultations(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     reason: str | None = None,
 ) -> list[Consultation]:
@@ -178,7 +179,7 @@ def _load(session: Session, client: Client, consultation_id: uuid.UUID) -> Consu
 def get_consultation(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     consultation_id: uuid.UUID,
     reason: str | None = None,
@@ -194,7 +195,7 @@ def get_consultation(
 def update_consultation(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     consultation_id: uuid.UUID,
     data: Mapping[str, Any],

@@ -9,7 +9,7 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from mgz.auth.policy import current_actor
-from mgz.clients.service import access_policy
+from mgz.clients.access import access_policy
 from mgz.consultations import service
 from mgz.consultations.schemas import (
     ConsultationCreateSchema,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
 from mgz.clients import records
-from mgz.clients import service as clients
+from mgz.clients.access import AccessPolicy
 from mgz.clients.models import Client
 from mgz.core.actor import Actor
 from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -139,7 +139,7 @@ def _event(
 def create_profiling(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     data: Mapping[str, Any],
     reason: str | None = None,
@@ -244,7 +244,7 @@ def _ordered(client: Client) -> Any:
 def list_profilings(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     reason: str | None = None,
 ) -> list[Profiling]:
@@ -277,7 +277,7 @@ def latest_of(session: Session, client: Client) -> Profiling | None:
 def latest_profiling(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     reason: str | None = None,
 ) -> Profiling:
@@ -295,7 +295,7 @@ def latest_profiling(
 def get_profiling(
     session: Session,
     actor: Actor,
-    policy: clients.AccessPolicy,
+    policy: AccessPolicy,
     client_id: uuid.UUID,
     profiling_id: uuid.UUID,
     reason: str | None = None,

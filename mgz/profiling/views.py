@@ -9,7 +9,7 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from mgz.auth.policy import current_actor
-from mgz.clients.service import AccessPolicy, access_policy
+from mgz.clients.access import AccessPolicy, access_policy
 from mgz.core.access import roles_required
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session

@@ -6,6 +6,7 @@ import uuid
 from sqlalchemy import select
 
 from mgz.clients import service as clients
+from mgz.clients.access import AccessPolicy
 from mgz.clients.models import Client
 from mgz.consultations import service as consultations
 from mgz.consultations.models import Consultation
@@ -84,7 +85,7 @@ def test_parallel_first_consultations_leave_exactly_one(backend, make_app):
         client = clients.create_client(session, actor, _loaded(intake()))
         client_id = client.id
         session.close()
-    policy = clients.AccessPolicy("team")
+    policy = AccessPolicy("team")
     outcomes = []
 
     def work(index):

@@ -1,0 +1,139 @@
+"""Who may open a client file: the configured policy, responsible advisers, break glass.
+
+Consultations, profilings, assessments and qualifications of a client follow the
+same rule as the file itself (see mgz.clients.records).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mgz.audit.service import record
+from mgz.clients.models import BreakGlassAccess, Client, client_advisers
+from mgz.core.actor import Actor
+from mgz.core.config import Setting, choice, register
+from mgz.core.db import utcnow
+from mgz.core.errors import ForbiddenError, NotFoundError
+
+register(
+    Setting(
+        "CLIENT_ACCESS_POLICY",
+        choice("team", "assigned"),
+        "team: every adviser opens every file; assigned: responsible advisers only, "
+        "others with a logged reason (break glass)",
+    )
+)
+
+
+class AccessReasonRequiredError(ForbiddenError):
+    """Assigned policy: not responsible, and no reason given."""
+
+    slug = "access-reason-required"
+    title = "Begründung erforderlich"
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """How advisers may open client files."""
+
+    mode: str  # "team" or "assigned"
+
+
+def access_policy(config: Mapping[str, Any]) -> AccessPolicy:
+    """The configured access policy (default: assigned)."""
+    return AccessPolicy(config.get("CLIENT_ACCESS_POLICY", "assigned"))
+
+
+def _adviser_ids(session: Session, client_id: uuid.UUID) -> list[int]:
+    rows = session.execute(
+        select(client_advisers.c.user_id)
+        .where(client_advisers.c.client_id == client_id)
+        .order_by(client_advisers.c.user_id)
+    )
+    return [row[0] for row in rows]
+
+
+def adviser_ids(session: Session, client: Client) -> list[int]:
+    """The responsible advisers' user ids."""
+    return _adviser_ids(session, client.id)
+
+
+def is_responsible(session: Session, actor: Actor, client: Client) -> bool:
+    """Whether ``actor`` is one of the client's responsible advisers."""
+    return actor.user_id is not None and actor.user_id in _adviser_ids(session, client.id)
+
+
+def _open(
+    session: Session,
+    actor: Actor,
+    policy: AccessPolicy,
+    client: Client,
+    reason: str | None,
+) -> None:
+    """Apply the access policy; a break-glass opening is recorded with its reason."""
+    if policy.mode == "team" or is_responsible(session, actor, client):
+        return
+    if not reason or len(reason.strip()) < 10:
+        record(
+            session,
+            actor,
+            "client.access",
+            object_type="client",
+            object_id=client.case_number,
+            outcome="denied",
+            details={"policy": "assigned"},
+        )
+        session.commit()
+        raise AccessReasonRequiredError(
+            "Sie sind für diese Akte nicht zuständig. Geben Sie im Header X-Access-Reason "
+            "eine Begründung (mindestens 10 Zeichen) an; der Zugriff wird protokolliert.",
+            errors={"X-Access-Reason": ["Begründung fehlt oder ist zu kurz."]},
+        )
+    access = BreakGlassAccess(
+        id=uuid.uuid4(),
+        client_id=client.id,
+        user_id=actor.user_id,
+        reason=reason.strip()[:500],
+        accessed_at=utcnow(),
+    )
+    session.add(access)
+    session.flush()
+    record(
+        session,
+        actor,
+        "client.break_glass",
+        object_type="client",
+        object_id=client.case_number,
+        details={"break_glass_id": access.id.hex},
+    )
+
+
+def load_client(session: Session, client_id: uuid.UUID) -> Client:
+    """The client or 404."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFoundError("Akte nicht gefunden.")
+    return client
+
+
+def check_access(
+    session: Session,
+    actor: Actor,
+    policy: AccessPolicy,
+    client: Client,
+    reason: str | None = None,
+) -> None:
+    """Apply the access policy to ``client``'s file or any record of it.
+
+    Responsible advisers (or everyone, under ``team``) pass. Others need a reason of
+    at least 10 characters: the opening is then stored as a break glass (reason
+    encrypted) and logged, once per reason; without one the refusal is logged and
+    committed, and 403 is raised.
+    """
+    _open(session, actor, policy, client, reason)

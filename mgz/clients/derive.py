@@ -1,0 +1,95 @@
+"""Statistical attributes derived from personal ones, and the checks that need code lists.
+
+A value lives in one class only (DESIGN.md): birth year, citizenship group and the
+residence-status group are derived when the personal value is written, so statistics
+never decrypt anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mgz.clients.models import Client
+from mgz.reference import service as reference
+
+FREE_MOVEMENT_GROUPS = {"germany", "eu", "eea", "ch"}
+
+
+def citizenship_group(session: Session, nationality: Iterable[str]) -> str:
+    """Derive the statistical group from the nationalities (several allowed).
+
+    Any EU/EEA/Swiss (or German) nationality gives ``eu``: freedom of movement applies
+    whatever else the person holds. Otherwise any third-country nationality gives
+    ``third_country``; only-stateless gives ``stateless``.
+    """
+    groups = {reference.group_of(session, "country", code) for code in nationality}
+    if groups & FREE_MOVEMENT_GROUPS:
+        return "eu"
+    if "third_country" in groups:
+        return "third_country"
+    if "stateless" in groups:
+        return "stateless"
+    return "unknown"
+
+
+def is_protection_seeker_group(session: Session, group: str | None) -> bool:
+    """Whether a residence-status group counts as protection seekers (Destatis).
+
+    The code list's ``protection_seeker`` attribute decides, so indicators 1 and 10
+    follow the reference data rather than a naming convention.
+    """
+    entry = reference.get_code(session, "residence_status_group", group) if group else None
+    return bool(entry and entry.attributes.get("protection_seeker"))
+
+
+def check_codes(session: Session, values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Per-field errors for codes not in their code list."""
+    errors: dict[str, list[str]] = {}
+
+    def check(field: str, list_name: str, code: str | None, index: int | None = None) -> None:
+        if code is not None and not reference.is_valid(session, list_name, code):
+            key = field if index is None else f"{field}.{index}"
+            errors.setdefault(key, []).append("Unbekannter Code.")
+
+    for index, code in enumerate(values.get("nationality") or []):
+        check("nationality", "country", code, index)
+    for index, code in enumerate(values.get("languages") or []):
+        check("languages", "language", code, index)
+    check("residence_status", "residence_status", values.get("residence_status"))
+    municipality = values.get("municipality")
+    if municipality is not None and municipality != "unknown":
+        check("municipality", "municipality", municipality)
+    return errors
+
+
+def check_dates(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Per-field errors for birth, entry and move-in dates out of order."""
+    errors: dict[str, list[str]] = {}
+    born: date | None = values.get("birth_date")
+    entered: date | None = values.get("entered_germany_on")
+    moved: date | None = values.get("moved_in_on")
+    if born and entered and entered < born:
+        errors["entered_germany_on"] = ["Einreise liegt vor dem Geburtsdatum."]
+    if entered and moved and moved < entered:
+        errors["moved_in_on"] = ["Zuzug liegt vor der Einreise nach Deutschland."]
+    if born and moved and moved < born:
+        errors.setdefault("moved_in_on", []).append("Zuzug liegt vor dem Geburtsdatum.")
+    return errors
+
+
+def derive(session: Session, client: Client) -> None:
+    """Recompute the statistical attributes from the values just written."""
+    if client.birth_date is not None:
+        client.birth_year = client.birth_date.year
+    client.citizenship_group = citizenship_group(session, client.nationality or [])
+    group = (
+        reference.group_of(session, "residence_status", client.residence_status)
+        if client.residence_status
+        else None
+    )
+    client.residence_status_group = group
+    client.is_protection_seeker = is_protection_seeker_group(session, group)
