@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from mgz.audit import service as audit
@@ -269,29 +269,26 @@ def throttle_wait(
     return max(found) if found else None
 
 
+def _lock_attempts(session: Session, account_key: str, client_address: str) -> None:
+    """Serialise login attempts per account and per address until the next commit.
+
+    Without it, parallel attempts on PostgreSQL would all read the failure count
+    before any of them is written, and a burst would get as many password checks as
+    the server has workers. SQLite serialises every transaction already (BEGIN
+    IMMEDIATE).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for lock_key in sorted({f"login:account:{account_key}", f"login:address:{client_address}"}):
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(lock_key))))
+
+
 def _fail(
     session: Session,
-    username: str,
-    client_address: str,
     user: User | None,
     reason: str,
     request_id: str | None,
-    now: datetime,
-    *,
-    counts: bool = True,
 ) -> LoginOutcome:
-    if counts:
-        session.add(
-            LoginFailure(
-                occurred_at=now,
-                account_key=_sha256(normalise_username(username)),
-                client_address=client_address[:64],
-            )
-        )
-        # Failures older than a day are of no use to throttling; the audit log keeps them.
-        session.execute(
-            delete(LoginFailure).where(LoginFailure.occurred_at < now - timedelta(days=1))
-        )
     audit.record(
         session,
         Actor(None, "anonymous", request_id=request_id),
@@ -333,11 +330,23 @@ def attempt_login(
 ) -> LoginOutcome:
     """Check credentials under the throttle; record failures and their audit events.
 
-    The caller commits in every case (the failure record must persist) and then raises
-    ``outcome.error`` if there is one.
+    Three steps, so that neither a burst of parallel attempts nor the slow password
+    hash defeats the throttle or blocks the database:
+
+    1. under a per-account and per-address lock, check the throttle and count this
+       attempt in advance (a failure row); commit, which releases the lock;
+    2. check the password with no transaction open (scrypt takes about half a second
+       and, on SQLite, would otherwise hold the only write lock);
+    3. in a new transaction, keep the failure row and log the failure, or remove it
+       on success (and when only the second factor is missing).
+
+    The caller commits the third step in every case and then raises ``outcome.error``.
     """
     now = now or utcnow()
-    wait = throttle_wait(session, username, client_address, policy, now)
+    account_key = _sha256(normalise_username(username))
+    address = client_address[:64]
+    _lock_attempts(session, account_key, address)
+    wait = throttle_wait(session, username, address, policy, now)
     if wait is not None:
         audit.record(
             session,
@@ -353,29 +362,36 @@ def attempt_login(
                 extra={"retry_after": wait},
             )
         )
+    attempt = LoginFailure(occurred_at=now, account_key=account_key, client_address=address)
+    session.add(attempt)
+    # Failures older than a day are of no use to throttling; the audit log keeps them.
+    session.execute(delete(LoginFailure).where(LoginFailure.occurred_at < now - timedelta(days=1)))
     user = find_user(session, username)
-    if not passwords.verify_password(password, user.password_hash if user else None):
-        reason = "unknown_user" if user is None else "bad_password"
-        return _fail(session, username, client_address, user, reason, request_id, now)
+    stored_hash = user.password_hash if user else None
+    session.commit()
+
+    password_ok = passwords.verify_password(password, stored_hash)
+
+    def succeed_without_counting() -> None:
+        session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.id))
+
+    if not password_ok:
+        return _fail(session, user, "unknown_user" if user is None else "bad_password", request_id)
     assert user is not None  # noqa: S101 - verify_password is False without a user
-    if user.is_disabled:
-        return _fail(session, username, client_address, user, "disabled", request_id, now)
+    # Fresh state, locked on PostgreSQL: a parallel login with the same one-time code
+    # waits here and then sees the code's time step as used.
+    user = session.get(User, user.id, with_for_update=True, populate_existing=True)
+    if user is None or user.is_disabled:
+        return _fail(session, user, "disabled", request_id)
     if not user.has_totp and user.roles & policy.totp_required_roles:
-        return _fail(session, username, client_address, user, "otp_not_enrolled", request_id, now)
+        return _fail(session, user, "otp_not_enrolled", request_id)
     if user.has_totp:
         if not otp:
-            return _fail(
-                session,
-                username,
-                client_address,
-                user,
-                "otp_required",
-                request_id,
-                now,
-                counts=False,
-            )
+            succeed_without_counting()  # the password was right; asking for the code
+            return _fail(session, user, "otp_required", request_id)
         if not _totp_ok(user, otp, now):
-            return _fail(session, username, client_address, user, "bad_otp", request_id, now)
+            return _fail(session, user, "bad_otp", request_id)
+    succeed_without_counting()
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return LoginOutcome(user=user)

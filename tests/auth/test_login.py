@@ -358,3 +358,31 @@ def test_totp_seed_is_stored_encrypted(app, db):
     assert stored is not None
     assert seed.encode() not in bytes(stored)
     assert seed.lower().encode() not in bytes(stored).lower()
+
+
+def test_parallel_wrong_guesses_get_no_more_password_checks_than_the_limit(backend, make_app):
+    """A burst of parallel attempts must not slip past the throttle (counted up front)."""
+    import threading
+
+    from mgz.core.db import session_scope
+
+    app = make_app(backend.new_database())
+    with app.app_context(), session_scope(app) as db:
+        username = make_user(db).username
+        db.commit()
+    statuses = []
+    barrier = threading.Barrier(10)
+
+    def guess():
+        client = app.test_client()
+        barrier.wait(timeout=30)
+        statuses.append(login(client, username, "wrong-password-123").status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(statuses) == 10
+    assert statuses.count(401) == 5
+    assert statuses.count(429) == 5
