@@ -152,6 +152,10 @@ _EVENT_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns)
 
 
 def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        # Releasing a savepoint also fires before_commit; the events wait for the real
+        # commit (and the chain's lock is taken only then, as late as possible).
+        return
     pending: list[AuditEvent] = session.info.pop(PENDING_KEY, [])
     if not pending:
         return
@@ -195,8 +199,32 @@ def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
     # Events recorded for work that was rolled back (or never committed) go with it.
     if transaction.parent is None:
         session.info.pop(PENDING_KEY, None)
+        session.info.pop(_SAVEPOINT_MARKS, None)
 
 
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # Remember how many events were waiting when a savepoint began ...
+    if transaction.nested:
+        marks = session.info.setdefault(_SAVEPOINT_MARKS, {})
+        marks[id(transaction)] = len(session.info.get(PENDING_KEY, []))
+
+
+def _drop_savepoint_events(session: Session, previous: SessionTransaction) -> None:
+    # ... and forget the events recorded inside it when it is rolled back: their work
+    # is undone, so they must not reach the log. (after_soft_rollback fires after
+    # after_transaction_end; marks of released savepoints go with the outer
+    # transaction, see _drop_pending.)
+    if not previous.nested:
+        return
+    mark = session.info.get(_SAVEPOINT_MARKS, {}).pop(id(previous), None)
+    pending = session.info.get(PENDING_KEY)
+    if mark is not None and pending is not None:
+        del pending[mark:]
+
+
+_SAVEPOINT_MARKS = "mgz.audit.savepoint_marks"
+sa_event.listen(Session, "after_transaction_create", _mark_savepoint)
+sa_event.listen(Session, "after_soft_rollback", _drop_savepoint_events)
 sa_event.listen(Session, "before_commit", _append_pending)
 sa_event.listen(Session, "after_transaction_end", _drop_pending)
 

@@ -134,3 +134,50 @@ def test_system_and_anonymous_actors(db):
     events = db.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(2)).all()
     assert (events[1].actor_name, events[1].actor_role) == ("system:keys rotate", "system")
     assert (events[0].actor_user_id, events[0].actor_name) == (None, None)
+
+
+def test_events_of_a_rolled_back_savepoint_are_dropped_and_earlier_ones_kept(db):
+    """Review finding: savepoints must neither lose nor keep events wrongly."""
+    from sqlalchemy import func, select
+
+    from mgz.audit.models import AuditEvent
+    from mgz.audit.service import record
+    from mgz.core.actor import Actor
+
+    actor = Actor.system("tests")
+    before = db.scalar(select(func.count()).select_from(AuditEvent))
+    record(db, actor, "test.outer_before")
+    try:
+        with db.begin_nested():
+            record(db, actor, "test.inside_rolled_back")
+            raise RuntimeError("undo the savepoint")
+    except RuntimeError:
+        pass
+    with db.begin_nested():
+        record(db, actor, "test.inside_released")
+    record(db, actor, "test.outer_after")
+    db.commit()
+    actions = db.scalars(select(AuditEvent.action).order_by(AuditEvent.seq).offset(before)).all()
+    assert actions == ["test.outer_before", "test.inside_released", "test.outer_after"]
+
+
+def test_a_failing_flush_in_a_caught_savepoint_loses_no_event(db):
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from mgz.audit.models import AuditEvent
+    from mgz.audit.service import record
+    from mgz.auth.models import User
+    from mgz.core.actor import Actor
+    from mgz.core.db import utcnow
+
+    actor = Actor.system("tests")
+    record(db, actor, "test.kept_across_failed_savepoint")
+    try:
+        with db.begin_nested():
+            db.add(User(username=None, password_hash="x", password_changed_at=utcnow()))
+    except IntegrityError:
+        pass
+    db.commit()
+    actions = db.scalars(select(AuditEvent.action)).all()
+    assert "test.kept_across_failed_savepoint" in actions
