@@ -305,7 +305,10 @@ def load_seed_templates(
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    # math.isfinite(10**400) raises OverflowError: ints are finite, but bounded here.
+    return abs(value) <= 2**53 if isinstance(value, int) else math.isfinite(value)
 
 
 def _answer_error(
@@ -359,12 +362,11 @@ def validate_answers(
     for key in answers:
         if key in items:
             continue
-        # Name an unknown key only if it looks like an item key: anything else might
-        # be a value typed into the wrong place, and errors never echo values.
-        if ITEM_KEY.match(key):
-            errors[f"answers.{key}"] = ["Diese Frage gibt es in der Checkliste nicht."]
-        else:
-            errors.setdefault("answers", []).append("Ungültiger Schlüssel einer Antwort.")
+        # Never name an unknown key: it may be a value typed into the wrong place
+        # (a name looks like an item key too), and errors never echo submitted text.
+        errors.setdefault("answers._unknown", []).append(
+            "Diese Frage gibt es in der Checkliste nicht."
+        )
     for key, item in items.items():
         value = answers.get(key)
         if value is None:

@@ -10,6 +10,8 @@ import uuid
 from flask import Flask, Response, g, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import RAISE
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import (
     BadRequest,
     HTTPException,
@@ -36,8 +38,24 @@ class Api(SmorestApi):
         return errors.handle_http_exception(error)
 
 
+class Parser(FlaskParser):
+    """webargs' parser with unknown query parameters refused, like unknown body fields.
+
+    webargs drops unknown query parameters by default; a mistyped search
+    (``?lastname=``) would then silently become an unfiltered listing.
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {  # noqa: RUF012 - webargs reads a class attribute
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
+
+
 class Blueprint(SmorestBlueprint):
     """A flask-smorest blueprint mounted under /api/v1."""
+
+    ARGUMENTS_PARSER = Parser()
 
 
 def _assign_request_id() -> None:

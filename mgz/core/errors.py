@@ -15,6 +15,8 @@ from flask import Flask, Response, g, json
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from mgz.core.schemas import UNKNOWN_FIELD
+
 PROBLEM_MIMETYPE = "application/problem+json"
 log = logging.getLogger("mgz.errors")
 
@@ -101,11 +103,19 @@ class ServiceUnavailableError(DomainError):
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Turn marshmallow/webargs nested messages into ``{"a.b.0.c": [...]}``."""
+    """Turn marshmallow/webargs nested messages into ``{"a.b.0.c": [...]}``.
+
+    An unknown key is reported as ``<parent>._unknown`` without its name: a key is
+    submitted text too, and people type names and diagnoses into the wrong place.
+    """
     flat: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
             name = str(key)
+            if value == [UNKNOWN_FIELD]:
+                target = f"{prefix}._unknown" if prefix else "_unknown"
+                flat.setdefault(target, []).append(UNKNOWN_FIELD)
+                continue
             # webargs nests by location ("json", "query"); the field name is what matters.
             if not prefix and name in {"json", "query", "form", "files", "headers", "path"}:
                 child = flatten_messages(value, "")

@@ -6,7 +6,14 @@ that was submitted (it may be personal data).
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+# The message marshmallow gives an unknown key; the error mapper reports such keys
+# without their name (see mgz.core.errors.flatten_messages).
+UNKNOWN_FIELD = "Unbekanntes Feld."
 
 _FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
     fields.Field: {
@@ -61,6 +68,37 @@ def _install_german_messages() -> None:
 _install_german_messages()
 
 
+# Beyond any field's own range; JSON allows such numbers, the databases do not.
+_LARGEST_NUMBER = 2**53
+
+
+def _refuse_unstorable(value: Any, path: str, errors: dict[str, list[str]]) -> None:
+    """Find NUL characters and numbers no database column can hold, anywhere in the input.
+
+    Both would otherwise reach PostgreSQL and come back as a 500 instead of a 422.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            errors.setdefault(path or "_schema", []).append("Enthält ein unzulässiges Zeichen.")
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int | float):
+        if not -_LARGEST_NUMBER <= value <= _LARGEST_NUMBER:
+            errors.setdefault(path or "_schema", []).append(
+                "Zahl außerhalb des zulässigen Bereichs."
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            name = str(key)
+            if "\x00" in name:
+                errors.setdefault("_unknown", []).append("Enthält ein unzulässiges Zeichen.")
+                continue
+            _refuse_unstorable(item, f"{path}.{name}" if path else name, errors)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _refuse_unstorable(item, f"{path}.{index}" if path else str(index), errors)
+
+
 class InputSchema(Schema):
     """Base of every request schema: unknown fields are refused, not dropped."""
 
@@ -70,9 +108,17 @@ class InputSchema(Schema):
         unknown = RAISE
 
     error_messages = {  # noqa: RUF012 - marshmallow reads a class attribute
-        "unknown": "Unbekanntes Feld.",
+        "unknown": UNKNOWN_FIELD,
         "type": "Muss ein JSON-Objekt sein.",
     }
+
+    @pre_load
+    def _storable(self, data: Any, **_kwargs: Any) -> Any:
+        errors: dict[str, list[str]] = {}
+        _refuse_unstorable(data, "", errors)
+        if errors:
+            raise ValidationError(errors)
+        return data
 
 
 class OutputSchema(Schema):

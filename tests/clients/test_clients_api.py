@@ -90,7 +90,7 @@ def test_create_writes_create_and_read_events_with_field_names_only(adviser, db)
         ({"residence_status": "NO_SUCH_STATUS"}, "residence_status"),
         ({"languages": ["xx"]}, "languages.0"),
         ({"gender": "robot"}, "gender"),
-        ({"favourite_colour": "blue"}, "favourite_colour"),
+        ({"favourite_colour": "blue"}, "_unknown"),
         ({"receives_sgb2": "ja"}, "receives_sgb2"),
         (
             {"entered_germany_on": (date.today() + timedelta(days=1)).isoformat()},
@@ -364,3 +364,19 @@ def test_non_advisers_never_get_client_files(adviser, login_as, role):
         == 403
     )
     assert other.post("/api/v1/clients", json=intake(last_name="X")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lastname": "Beispielfrau", "birth_date": "1990-04-12"},
+        {"municipality": "\x00"},
+        {"residence_status": "\x00"},
+        {"page": 10**30},
+    ],
+)
+def test_bad_search_parameters_are_422_not_an_unfiltered_listing(adviser, query):
+    create(adviser)
+    response = adviser.get("/api/v1/clients", query_string=query)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"

@@ -88,7 +88,8 @@ def test_unknown_field_and_wrong_type_are_422_per_field(probe_client):
     )
     body = assert_problem(response, 422)
     assert body["errors"]["count"] == ["Muss eine ganze Zahl sein."]
-    assert body["errors"]["colour"] == ["Unbekanntes Feld."]
+    assert body["errors"]["_unknown"] == ["Unbekanntes Feld."]
+    assert "colour" not in response.get_data(as_text=True)
     assert body["errors"]["name"] == ["Höchstens 20 Zeichen bzw. Einträge."]
     assert CANARY not in response.get_data(as_text=True)
 
@@ -178,3 +179,27 @@ def test_log_lines_are_json_objects(client, capfd):
     for line in capfd.readouterr().err.splitlines():
         entry = json.loads(line)
         assert {"ts", "level", "logger", "msg", "request_id"} <= set(entry)
+
+
+def test_unknown_keys_are_reported_without_their_name(probe_client):
+    # People type names and diagnoses into the wrong place; a key is submitted text too.
+    response = probe_client.post(
+        "/api/v1/probe/items", json={"name": "a", "count": 1, f"{CANARY}, 01.01.1990": 1}
+    )
+    body = assert_problem(response, 422)
+    assert body["errors"] == {"_unknown": ["Unbekanntes Feld."]}
+    assert CANARY not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "a\u0000b", "count": 1}, "name"),
+        ({"name": "a", "count": 10**30}, "count"),
+        ({"name": "a", "count": 1, "born_on": "2020-01-01\u0000"}, "born_on"),
+    ],
+)
+def test_nul_characters_and_huge_numbers_are_422_not_500(probe_client, db, payload, field):
+    response = probe_client.post("/api/v1/probe/items", json=payload)
+    body = assert_problem(response, 422)
+    assert field in body["errors"]

@@ -186,7 +186,7 @@ def test_named_main_need_steers_the_suggestion(adviser, file):
         ({"profile_type": "XP"}, "profile_type"),
         ({"integration_goal": "lottery"}, "integration_goal"),
         ({"profiled_on": "2999-01-01"}, "profiled_on"),
-        ({"shoe_size": 42}, "shoe_size"),
+        ({"shoe_size": 42}, "_unknown"),
     ],
 )  # fmt: skip
 def test_bad_profiling_input_is_422_naming_the_field(adviser, file, db, overrides, field):
