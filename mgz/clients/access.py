@@ -38,6 +38,13 @@ class AccessReasonRequiredError(ForbiddenError):
     title = "Begründung erforderlich"
 
 
+class NotResponsibleError(ForbiddenError):
+    """An action only the responsible advisers may take (handing a file on)."""
+
+    slug = "not-responsible"
+    title = "Nicht zuständig"
+
+
 @dataclass(frozen=True)
 class AccessPolicy:
     """How advisers may open client files."""

@@ -257,11 +257,26 @@ def set_advisers(
     policy: access.AccessPolicy,
     client_id: uuid.UUID,
     user_ids: list[int],
-    reason: str | None = None,
 ) -> list[int]:
-    """Replace the responsible advisers; each must be an active adviser; commits."""
+    """Replace the responsible advisers; each must be an active adviser; commits.
+
+    Under the ``assigned`` policy only a responsible adviser may hand the file on.
+    Break glass opens a file once; it never lets anyone make the file their own.
+    """
     client = access.load_client(session, client_id)
-    access.check_access(session, actor, policy, client, reason)
+    if policy.mode != "team" and not access.is_responsible(session, actor, client):
+        record(
+            session,
+            actor,
+            "client.set_advisers",
+            object_type="client",
+            object_id=client.case_number,
+            outcome="denied",
+        )
+        session.commit()
+        raise access.NotResponsibleError(
+            "Nur zuständige Berater*innen können die Zuständigkeit ändern."
+        )
     errors: dict[str, list[str]] = {}
     for index, user_id in enumerate(user_ids):
         user = session.get(User, user_id)

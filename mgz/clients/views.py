@@ -114,6 +114,6 @@ class ClientAdvisers(MethodView):
     def put(self, data: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
         """Zuständige Berater*innen festlegen."""
         ids = service.set_advisers(
-            get_session(), current_actor(), _policy(), client_id, data["adviser_ids"], _reason()
+            get_session(), current_actor(), _policy(), client_id, data["adviser_ids"]
         )
         return {"adviser_ids": ids}

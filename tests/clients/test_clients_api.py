@@ -380,3 +380,21 @@ def test_bad_search_parameters_are_422_not_an_unfiltered_listing(adviser, query)
     response = adviser.get("/api/v1/clients", query_string=query)
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
+
+
+def test_break_glass_cannot_take_a_file_over(adviser, other_adviser, db):
+    """Review finding: a one-time opening must not become responsibility for the file."""
+    body = create(adviser)
+    since = last_seq(db)
+    response = other_adviser.put(
+        f"/api/v1/clients/{body['id']}/advisers",
+        json={"adviser_ids": [other_adviser.user.id]},
+        headers={"X-Access-Reason": "Vertretung heute am Empfang"},
+    )
+    assert response.status_code == 403
+    assert [(e["action"], e["outcome"]) for e in events(db, since=since)] == [
+        ("client.set_advisers", "denied")
+    ]
+    assert adviser.get(f"/api/v1/clients/{body['id']}").get_json()["adviser_ids"] == [
+        adviser.user.id
+    ]
