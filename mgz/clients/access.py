@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
@@ -20,6 +20,8 @@ from mgz.core.actor import Actor
 from mgz.core.config import Setting, choice, register
 from mgz.core.db import utcnow
 from mgz.core.errors import ForbiddenError, NotFoundError
+from mgz.crypto.errors import SubjectShreddedError
+from mgz.crypto.models import DataKey
 
 register(
     Setting(
@@ -126,7 +128,27 @@ def load_client(session: Session, client_id: uuid.UUID) -> Client:
     client = session.get(Client, client_id)
     if client is None:
         raise NotFoundError("Akte nicht gefunden.")
+    if is_erased(session, client.id):
+        # Crypto-shredded: nothing of the person can be read, and nothing may be added.
+        raise SubjectShreddedError()
     return client
+
+
+def is_erased(session: Session, client_id: uuid.UUID) -> bool:
+    """Whether the client's data key was destroyed (crypto-shredding)."""
+    return (
+        session.scalar(
+            select(DataKey.shredded_at).where(
+                DataKey.subject_id == client_id, DataKey.shredded_at.is_not(None)
+            )
+        )
+        is not None
+    )
+
+
+def not_erased() -> ColumnElement[bool]:
+    """SQL condition: the client (``Client.id``) has not been crypto-shredded."""
+    return ~exists().where(DataKey.subject_id == Client.id, DataKey.shredded_at.is_not(None))
 
 
 def check_access(

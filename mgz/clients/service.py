@@ -310,7 +310,8 @@ def search_clients(
     ``client.search`` event records the hit count and the case numbers shown, never
     the search terms; commits.
     """
-    query = select(Client)
+    # Erased (crypto-shredded) files are gone for everyone, search included.
+    query = select(Client).where(access.not_erased())
     mode = "filter"
     if "case_number" in params:
         query = query.where(Client.case_number == params["case_number"])

@@ -1,6 +1,7 @@
 """Client files through the API on both databases."""
 
 import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -398,3 +399,22 @@ def test_break_glass_cannot_take_a_file_over(adviser, other_adviser, db):
     assert adviser.get(f"/api/v1/clients/{body['id']}").get_json()["adviser_ids"] == [
         adviser.user.id
     ]
+
+
+def test_an_erased_client_is_gone_from_search_and_takes_no_new_records(app, adviser, db):
+    """Review finding: a crypto-shredded file broke search (410) and took new records."""
+    from mgz.core.actor import Actor
+    from mgz.crypto.service import shred
+
+    erased = create(adviser, last_name="Geloescht")
+    kept = create(adviser, last_name="Bleibt")
+    with app.app_context():
+        shred(db, Actor.system("tests"), uuid.UUID(erased["id"]))
+        db.commit()
+    listing = adviser.get("/api/v1/clients", query_string={"municipality": "03459024"})
+    assert listing.status_code == 200
+    assert [item["id"] for item in listing.get_json()["items"]] == [kept["id"]]
+    assert adviser.get(f"/api/v1/clients/{erased['id']}").status_code == 410
+    talk = {"kind": "first", "held_on": "2024-03-20", "channel": "phone"}
+    response = adviser.post(f"/api/v1/clients/{erased['id']}/consultations", json=talk)
+    assert response.status_code == 410
