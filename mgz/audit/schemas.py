@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from mgz.core.schemas import InputSchema, OutputSchema
+from mgz.core.schemas import MAX_INT32, InputSchema, OutputSchema
 
 _CODE = validate.Regexp(r"^[a-z][a-z0-9_.:-]{0,63}$")
 _ID = validate.Regexp(r"^[A-Za-z0-9_.:+-]{1,64}$")
@@ -13,7 +13,7 @@ _ID = validate.Regexp(r"^[A-Za-z0-9_.:+-]{1,64}$")
 class EventQuerySchema(InputSchema):
     """Filters and keyset paging of the event list."""
 
-    actor_user_id = fields.Integer(validate=validate.Range(min=1))
+    actor_user_id = fields.Integer(validate=validate.Range(min=1, max=MAX_INT32))
     action = fields.String(validate=_CODE)
     object_type = fields.String(validate=_CODE)
     object_id = fields.String(validate=_ID)

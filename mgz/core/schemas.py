@@ -68,6 +68,9 @@ def _install_german_messages() -> None:
 _install_german_messages()
 
 
+# Largest value of an INTEGER column (ids, versions) on PostgreSQL.
+MAX_INT32 = 2**31 - 1
+
 # Beyond any field's own range; JSON allows such numbers, the databases do not.
 _LARGEST_NUMBER = 2**53
 

@@ -145,3 +145,9 @@ def test_non_advisers_get_no_consultations(adviser, file, login_as, role):  # no
     other = login_as(role)
     assert other.get(url(file)).status_code == 403
     assert other.post(url(file), json=first_talk()).status_code == 403
+
+
+def test_an_adviser_id_beyond_the_column_is_422(adviser, file):  # noqa: F811
+    response = adviser.post(url(file), json=first_talk(adviser_id=2**40))
+    assert response.status_code == 422
+    assert "adviser_id" in response.get_json()["errors"]
