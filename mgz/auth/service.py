@@ -24,10 +24,16 @@ from mgz.audit import service as audit
 from mgz.auth import passwords
 from mgz.auth.errors import AuthenticationError, ThrottledError
 from mgz.auth.models import ApiToken, AuthSession, LoginFailure, TotpSecret, User, UserRole
-from mgz.core.access import ROLES
+from mgz.core.access import NO_PERSONAL_DATA_ROLES, ROLES
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
-from mgz.core.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from mgz.core.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
 
 TOKEN_PREFIX = "mgz_"  # noqa: S105 - a fixed prefix, not a secret
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -157,7 +163,13 @@ def create_user(
 
 
 def set_roles(session: Session, actor: Actor, user: User, roles: Iterable[str]) -> User:
-    """Replace a user's roles; audited as ``user.roles_change`` (takes effect at once)."""
+    """Replace a user's roles; audited as ``user.roles_change`` (takes effect at once).
+
+    Nobody changes their own roles (an admin would otherwise make themselves an
+    adviser and read client files); it takes a second admin, or the CLI.
+    """
+    if actor.user_id is not None and actor.user_id == user.id:
+        raise ForbiddenError("Eigene Rollen können nicht selbst geändert werden.")
     chosen = _check_roles(roles)
     before = user.roles
     if chosen == before:
@@ -475,7 +487,22 @@ def create_token(
     *,
     max_lifetime: timedelta,
 ) -> tuple[ApiToken, str]:
-    """Create a personal API token for ``user``; returns it with the secret (shown once)."""
+    """Create a personal API token for ``user``; returns it with the secret (shown once).
+
+    An admin sees the secret, so over the API an admin may not create a token for
+    someone else's account that can read personal data (advisers): that would be a
+    way into client files under another person's name. Operators with shell access
+    (the CLI, a system actor) can, as they hold the keys anyway.
+    """
+    if (
+        actor.user_id is not None
+        and actor.user_id != user.id
+        and user.roles - NO_PERSONAL_DATA_ROLES
+    ):
+        raise ForbiddenError(
+            "Tokens für Konten mit Zugriff auf Klientendaten werden nicht über die API "
+            "für andere erstellt."
+        )
     if user.is_disabled:
         raise ConflictError("Das Konto ist gesperrt.")
     if expires_in <= timedelta(0) or expires_in > max_lifetime:

@@ -96,7 +96,7 @@ def test_unknown_or_malformed_tokens_are_401(app, db):
 
 def test_token_lifetime_is_capped_by_configuration(app, db, login_as, monkeypatch):
     monkeypatch.setitem(app.config, "API_TOKEN_MAX_DAYS", 30)
-    user = make_user(db)
+    user = make_user(db, roles=["statistician"])
     response = login_as("admin").post(
         f"/api/v1/users/{user.id}/tokens", json={"label": "x", "expires_in_days": 31}
     )
@@ -109,13 +109,17 @@ def test_admin_manages_accounts_and_each_change_is_audited(app, db, login_as):
     start = db.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
     created = admin.post(
         "/api/v1/users",
-        json={"username": "b.berater", "password": "Lange-Sichere-Phrase-42", "roles": ["adviser"]},
+        json={
+            "username": "b.statistik",
+            "password": "Lange-Sichere-Phrase-42",
+            "roles": ["statistician"],
+        },
     )
     assert created.status_code == 201
     user_id = created.get_json()["id"]
     assert "password" not in created.get_json()
-    roles = admin.put(f"/api/v1/users/{user_id}/roles", json={"roles": ["adviser", "auditor"]})
-    assert roles.get_json()["roles"] == ["adviser", "auditor"]
+    roles = admin.put(f"/api/v1/users/{user_id}/roles", json={"roles": ["statistician", "auditor"]})
+    assert roles.get_json()["roles"] == ["auditor", "statistician"]
     token = admin.post(f"/api/v1/users/{user_id}/tokens", json={"label": "Skript"}).get_json()
     assert admin.delete(f"/api/v1/tokens/{token['id']}").status_code == 204
     assert admin.post(f"/api/v1/users/{user_id}/disable").get_json()["disabled_at"]
@@ -154,3 +158,29 @@ def test_account_rules_are_checked(app, db, login_as):
     )
     assert taken.status_code == 409
     assert db.scalar(select(User).where(User.username == "c.user")) is None
+
+
+def test_an_admin_cannot_mint_a_token_for_an_adviser_over_the_api(app, db, login_as):
+    """Review finding: the admin sees the secret and would read client files as the adviser."""
+    adviser = make_user(db, roles=["adviser"])
+    admin = login_as("admin")
+    response = admin.post(
+        f"/api/v1/users/{adviser.id}/tokens", json={"label": "script", "expires_in_days": 30}
+    )
+    assert response.status_code == 403
+    statistician = make_user(db, roles=["statistician"])
+    response = admin.post(
+        f"/api/v1/users/{statistician.id}/tokens", json={"label": "script", "expires_in_days": 30}
+    )
+    assert response.status_code == 201
+
+
+def test_nobody_changes_their_own_roles(app, db, login_as):
+    admin = login_as("admin")
+    response = admin.put(
+        f"/api/v1/users/{admin.user.id}/roles", json={"roles": ["admin", "adviser"]}
+    )
+    assert response.status_code == 403
+    other = make_user(db, roles=["statistician"])
+    response = admin.put(f"/api/v1/users/{other.id}/roles", json={"roles": ["statistician"]})
+    assert response.status_code == 200
