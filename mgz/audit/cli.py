@@ -1,4 +1,4 @@
-"""``mgz audit verify|checkpoint|export`` for the data-protection officer and cron."""
+"""``mgz audit verify|checkpoint|export|grant-app-role`` for the DPO, cron and operators."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from mgz.audit import service
+from mgz.audit import grants, service
 from mgz.core.actor import Actor
 from mgz.core.db import session_scope
 
@@ -29,6 +29,27 @@ EXPORT_COLUMNS = (
     "object_type", "object_id", "fields", "request_id", "outcome", "details",
     "prev_hash", "hash",
 )  # fmt: skip
+
+
+@audit_group.command("grant-app-role")
+@click.argument("role")
+def grant_app_role_command(role: str) -> None:
+    """Give the application's PostgreSQL ROLE least privilege (run as the owner role)."""
+    with session_scope(current_app) as session:
+        try:
+            statements = grants.grant_app_role(session.connection(), role)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        service.record(
+            session,
+            Actor.system("audit grant-app-role"),
+            "audit.grant_app_role",
+            object_type="database_role",
+            object_id=role,
+        )
+        session.commit()
+    for statement in statements:
+        click.echo(statement)
 
 
 @audit_group.command("verify")
