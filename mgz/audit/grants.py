@@ -37,9 +37,7 @@ def grant_app_role(connection: Connection, role: str) -> list[str]:
         f"GRANT EXECUTE ON FUNCTION mgz_audit_append(jsonb) TO {role}",
     ]
     owned = connection.execute(
-        text(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = :role"
-        ),
+        text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = :role"),
         {"role": role},
     ).scalar_one()
     if owned:
