@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from mgz.competences import service
+from mgz.competences import checklists
 from mgz.core.actor import Actor
 from mgz.core.db import session_scope
 from mgz.core.demo import ORDER_SETUP, demo_step
@@ -17,9 +17,9 @@ from mgz.core.errors import DomainError
 checklists_group = AppGroup("checklists", help="Checklisten der Kompetenzerfassung.")
 
 
-def _load(app: Flask, command: str) -> list[service.SeedResult]:
+def _load(app: Flask, command: str) -> list[checklists.SeedResult]:
     with session_scope(app) as session:
-        results = service.load_seed_templates(session, Actor.system(command))
+        results = checklists.load_seed_templates(session, Actor.system(command))
         session.commit()
     return results
 

@@ -13,7 +13,7 @@ from flask.views import MethodView
 
 from mgz.auth.policy import current_actor
 from mgz.clients.access import AccessPolicy, access_policy
-from mgz.competences import service
+from mgz.competences import checklists, service
 from mgz.competences.schemas import (
     AssessmentCreateSchema,
     AssessmentListSchema,
@@ -67,7 +67,7 @@ class Checklists(MethodView):
     @checklists_blp.response(200, ChecklistListSchema)
     def get(self, params: dict[str, Any]) -> dict[str, Any]:
         """Checklisten (veröffentlichte Versionen; Entwürfe nur für Admins)."""
-        items = service.list_checklists(get_session(), current_actor(), **params)
+        items = checklists.list_checklists(get_session(), current_actor(), **params)
         return {"items": items}
 
     @roles_required("admin")
@@ -76,7 +76,7 @@ class Checklists(MethodView):
     @checklists_blp.alt_response(409, description="Schlüssel bereits vergeben")
     def post(self, data: dict[str, Any]) -> Any:
         """Neue Checkliste als Entwurf (Version 1) anlegen."""
-        return service.create_checklist(get_session(), current_actor(), data)
+        return checklists.create_checklist(get_session(), current_actor(), data)
 
 
 @checklists_blp.route("/<uuid:checklist_id>")
@@ -87,7 +87,7 @@ class ChecklistDetail(MethodView):
     @checklists_blp.response(200, ChecklistSchema)
     def get(self, checklist_id: uuid.UUID) -> Any:
         """Eine Version einer Checkliste."""
-        return service.get_checklist(get_session(), current_actor(), checklist_id)
+        return checklists.get_checklist(get_session(), current_actor(), checklist_id)
 
     @roles_required("admin")
     @checklists_blp.arguments(ChecklistUpdateSchema)
@@ -95,7 +95,7 @@ class ChecklistDetail(MethodView):
     @checklists_blp.alt_response(409, description="Veröffentlichte Version ist unveränderlich")
     def patch(self, data: dict[str, Any], checklist_id: uuid.UUID) -> Any:
         """Entwurf ändern (veröffentlichte Versionen: 409)."""
-        return service.update_checklist(get_session(), current_actor(), checklist_id, data)
+        return checklists.update_checklist(get_session(), current_actor(), checklist_id, data)
 
 
 @checklists_blp.route("/<uuid:checklist_id>/publish")
@@ -107,7 +107,7 @@ class ChecklistPublish(MethodView):
     @checklists_blp.alt_response(409, description="Bereits veröffentlicht")
     def post(self, checklist_id: uuid.UUID) -> Any:
         """Entwurf veröffentlichen (danach unveränderlich)."""
-        return service.publish_checklist(get_session(), current_actor(), checklist_id)
+        return checklists.publish_checklist(get_session(), current_actor(), checklist_id)
 
 
 @checklists_blp.route("/<uuid:checklist_id>/versions")
@@ -119,7 +119,7 @@ class ChecklistVersions(MethodView):
     @checklists_blp.alt_response(409, description="Entwurf bereits vorhanden")
     def post(self, checklist_id: uuid.UUID) -> Any:
         """Nächste Version als Entwurf (Kopie dieser Version) anlegen."""
-        return service.new_version(get_session(), current_actor(), checklist_id)
+        return checklists.new_version(get_session(), current_actor(), checklist_id)
 
 
 # --- client records -----------------------------------------------------------------------

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from mgz.competences import service
+from mgz.competences import answers
 from mgz.competences.models import CompetenceAssessment
 from tests.clients.conftest import create, events, last_seq
 from tests.competences.conftest import (
@@ -176,7 +176,7 @@ def test_old_assessment_stays_valid_after_a_new_version(
     db.expire_all()
     with app.app_context():
         stored = db.get(CompetenceAssessment, uuid.UUID(old["id"]))
-        assert service.revalidate(db, stored) == {}
+        assert answers.revalidate(db, stored) == {}
 
     # the same answers do not fit version 2 ...
     refused = post(adviser, file, v2, answers_for())

@@ -2,7 +2,7 @@
 
 from sqlalchemy import delete, select
 
-from mgz.competences import service
+from mgz.competences import checklists
 from mgz.competences.cli import load_demo_checklists
 from mgz.competences.models import Checklist
 from mgz.competences.seed import LABOUR_MARKET_GENERAL
@@ -59,9 +59,9 @@ def test_load_command_publishes_once(runner, db):
 
 def test_a_changed_shipped_template_becomes_the_next_version(db):
     actor = Actor.system("tests")
-    service.load_seed_templates(db, actor)
+    checklists.load_seed_templates(db, actor)
     changed = {**LABOUR_MARKET_GENERAL, "items": LABOUR_MARKET_GENERAL["items"][:-1]}
-    results = service.load_seed_templates(db, actor, [changed])
+    results = checklists.load_seed_templates(db, actor, [changed])
     assert [(r.version, r.outcome) for r in results] == [(2, "created")]
     assert [(c.version, len(c.items)) for c in _published(db)] == [
         (1, len(LABOUR_MARKET_GENERAL["items"])),
