@@ -178,6 +178,14 @@ def set_roles(session: Session, actor: Actor, user: User, roles: Iterable[str]) 
     for role in sorted(chosen - before):
         user.role_rows.append(UserRole(role=role))
     session.flush()
+    if (chosen - before) - NO_PERSONAL_DATA_ROLES:
+        # Tokens act with the user's current roles; one handed out for statistics
+        # scripts must not start reading client files because its owner became an
+        # adviser. The user asks for a new token if one is still needed.
+        for token in session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            revoke_token(session, actor, token.id)
     audit.record(
         session,
         actor,

@@ -184,3 +184,18 @@ def test_nobody_changes_their_own_roles(app, db, login_as):
     other = make_user(db, roles=["statistician"])
     response = admin.put(f"/api/v1/users/{other.id}/roles", json={"roles": ["statistician"]})
     assert response.status_code == 200
+
+
+def test_gaining_a_personal_data_role_revokes_the_users_tokens(app, db, login_as):
+    statistician = make_user(db, roles=["statistician"])
+    raw = make_token(db, statistician)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
+    assert client.get("/api/v1/auth/me").status_code == 200
+    admin = login_as("admin")
+    response = admin.put(
+        f"/api/v1/users/{statistician.id}/roles", json={"roles": ["statistician", "adviser"]}
+    )
+    assert response.status_code == 200
+    assert client.get("/api/v1/auth/me").status_code == 401
+    assert client.get("/api/v1/clients").status_code == 401
