@@ -6,6 +6,7 @@ are plain click commands beside the app's command groups.
 
 from __future__ import annotations
 
+import runpy
 import sys
 import time
 from pathlib import Path
@@ -29,9 +30,12 @@ from mgz.crypto.cli import keys_group
 def _run_gunicorn(app_factory: Any, bind: str, workers: int) -> None:
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.load_config_from_file(
-                str(Path(__file__).resolve().parents[2] / "config" / "gunicorn.conf.py")
-            )
+            # BaseApplication has no config-file loader of its own: read the settings
+            # the file defines and apply those gunicorn knows.
+            path = Path(__file__).resolve().parents[1] / "config" / "gunicorn.conf.py"
+            for name, value in runpy.run_path(str(path)).items():
+                if name in self.cfg.settings:
+                    self.cfg.set(name, value)
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)
 
