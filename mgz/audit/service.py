@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, SessionTransaction
@@ -175,7 +176,27 @@ def _append_pending(session: Session) -> None:
         placed = session.execute(_PG_APPEND, {"events": json.dumps(payload)}).all()
         for item, (seq, prev_hash, hash_) in zip(pending, placed, strict=True):
             item.seq, item.prev_hash, item.hash = int(seq), str(prev_hash), str(hash_)
+    else:
+        _append_sqlite(session, pending, digests)
+    _checkpoint_if_due(session, pending[0].seq, pending[-1].seq)
+
+
+def _checkpoint_if_due(session: Session, first: int, last: int) -> None:
+    """Sign the head every AUDIT_CHECKPOINT_EVERY events, in the same transaction.
+
+    Periodic checkpoints need no scheduler this way: the append that crosses a
+    multiple also signs the head it produced (under the chain lock it already holds).
+    """
+    if not has_app_context():
         return
+    every = current_app.config.get("AUDIT_CHECKPOINT_EVERY")
+    key = current_app.config.get("AUDIT_KEY")
+    if not every or key is None or last // every == (first - 1) // every:
+        return
+    create_checkpoint(session, key)
+
+
+def _append_sqlite(session: Session, pending: list[AuditEvent], digests: list[str]) -> None:
     seq, prev_hash = _lock_head_sqlite(session)
     rows = []
     for item, digest in zip(pending, digests, strict=True):

@@ -38,6 +38,15 @@ AUDIT_KEY = config.register(
 )
 
 
+AUDIT_CHECKPOINT_EVERY = config.register(
+    config.Setting(
+        "AUDIT_CHECKPOINT_EVERY",
+        config.int_range(1, 10_000_000),
+        "sign the head of the audit chain after every N events (besides mgz audit checkpoint)",
+    )
+)
+
+
 def demo_audit_key(path: Path) -> bytes:
     """Read or create the development audit key file (0600) in the instance folder."""
     if not path.exists():

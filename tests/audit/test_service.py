@@ -181,3 +181,23 @@ def test_a_failing_flush_in_a_caught_savepoint_loses_no_event(db):
     db.commit()
     actions = db.scalars(select(AuditEvent.action)).all()
     assert "test.kept_across_failed_savepoint" in actions
+
+
+def test_every_nth_event_signs_the_head_in_the_same_transaction(app, db, monkeypatch):
+    from sqlalchemy import select
+
+    from mgz.audit.models import AuditCheckpoint
+    from mgz.audit.service import record, verify
+    from mgz.core.actor import Actor
+
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_EVERY", 3)
+    actor = Actor.system("tests")
+    with app.app_context():
+        before = set(db.scalars(select(AuditCheckpoint.seq)).all())
+        for number in range(7):
+            record(db, actor, f"test.event_{number}")
+            db.commit()
+        new = sorted(set(db.scalars(select(AuditCheckpoint.seq)).all()) - before)
+        assert len(new) == 2
+        assert all(seq % 3 == 0 for seq in new)
+        assert verify(db, app.config["AUDIT_KEY"]).ok

@@ -418,3 +418,23 @@ def test_an_erased_client_is_gone_from_search_and_takes_no_new_records(app, advi
     talk = {"kind": "first", "held_on": "2024-03-20", "channel": "phone"}
     response = adviser.post(f"/api/v1/clients/{erased['id']}/consultations", json=talk)
     assert response.status_code == 410
+
+
+def test_auditor_sees_who_touched_a_file_by_case_number_without_personal_data(
+    adviser, other_adviser, login_as
+):
+    body = create(adviser)
+    other_adviser.get(
+        f"/api/v1/clients/{body['id']}", headers={"X-Access-Reason": "Vertretung im Urlaub"}
+    )
+    auditor = login_as("auditor")
+    response = auditor.get(f"/api/v1/audit/objects/{body['case_number']}/events")
+    assert response.status_code == 200
+    raw = response.get_data(as_text=True)
+    items = response.get_json()["items"]
+    actions = [(item["action"], item["actor_user_id"]) for item in items]
+    assert ("client.create", adviser.user.id) in actions
+    assert ("client.break_glass", other_adviser.user.id) in actions
+    assert ("client.read", other_adviser.user.id) in actions
+    for value in ("Beispielfrau", "Testa", "1990-04-12", "Musterweg", "Vertretung"):
+        assert value not in raw
