@@ -26,7 +26,6 @@ Normalisation: Unicode NFKC, case folding, German umlauts and ß folded (ä→ae
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import unicodedata
 from collections.abc import Sequence
@@ -70,4 +69,4 @@ def blind_index_of(parts: Sequence[str | date], *, purpose: str) -> str:
     """The blind index of several values together, e.g. last name and birth date."""
     subkey = state().index_subkey(purpose)
     message = _PART_SEPARATOR.join(_part(part) for part in parts).encode("utf-8", "surrogatepass")
-    return hmac.new(subkey, message, hashlib.sha256).hexdigest()[:INDEX_LENGTH]
+    return hmac.digest(subkey, message, "sha256").hex()[:INDEX_LENGTH]

@@ -24,7 +24,8 @@ database column ``last_name`` (binary) only ever holds the stored form of
 * a single-column UUID primary key. If it is still None at flush, the flush hook sets
   a random UUID (the associated data needs the row id before the INSERT);
 * ``subject``: the attribute holding the data subject's UUID (a client's own ``id``,
-  or ``client_id`` on the client's consultations). Set the id column itself, not only a
+  or ``client_id`` on the client's consultations), the same for every encrypted field
+  of the model. Set the id column itself, not only a
   relationship: the hook reads the attribute before SQLAlchemy fills foreign keys. The
   subject and the primary key of a row with encrypted fields never change;
 * declare the fields on the mapped class itself (not on a mixin).
@@ -44,217 +45,41 @@ that event names them; otherwise it names a system actor.
 
 from __future__ import annotations
 
-import logging
 import os
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from flask import Flask, current_app, has_app_context
 from sqlalchemy import LargeBinary, MetaData, String, event, inspect
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, mapped_column
 from sqlalchemy.orm.attributes import flag_dirty, instance_state
 from sqlalchemy.orm.properties import MappedColumn
 
-from mgz.audit.service import record as audit_record
-from mgz.core.actor import SESSION_ACTOR_KEY, Actor
-from mgz.core.db import database, utcnow
 from mgz.crypto import fields as fmt
 from mgz.crypto.blind_index import INDEX_LENGTH, blind_index_of
-from mgz.crypto.errors import DecryptionError, KeyNotUsableError, SubjectShreddedError
-from mgz.crypto.keys import KEY_BYTES, UnwrapError, state, unwrap_dek, wrap_dek
-from mgz.crypto.models import DataKey, RetiredMasterKey
+from mgz.crypto.data_keys import DekCache, dek_cache, key_for_reading, key_for_writing
+from mgz.crypto.errors import DecryptionError
+from mgz.crypto.failures import ACTOR_INFO, report_failure
 
-log = logging.getLogger("mgz.crypto")
-
-ACTOR_INFO = SESSION_ACTOR_KEY
-_DEK_CACHE = "mgz.crypto.deks"
-_PENDING = "_mgz_crypto_pending"  # field name -> plaintext bytes to seal at the next flush
-_PLAIN = "_mgz_crypto_plain"  # field name -> (stored bytes, plaintext bytes)
-# (row id, subject id, their 32 bytes of associated data, subject id as int, session id,
-# that session's data-key cache): what the read path needs, computed once per row.
-_IDS = "_mgz_crypto_ids"
-DEK_CACHE_SIZE = 256
+# Per-instance state, kept in the instance ``__dict__`` next to SQLAlchemy's own:
+# - EncryptedField.slot ("_mgz_crypto:<field>"): (stored bytes, plaintext bytes) of the
+#   value last sealed or opened, or (None, plaintext) for a value assigned but not yet
+#   sealed (the flush hook seals it);
+# - _PENDING: present while any field of the row awaits sealing;
+# - _ROW: (row id, subject id, their 32 bytes of associated data, subject id as int,
+#   session id, that session's data-key cache), computed once per row and session.
+_PENDING = "_mgz_crypto_pending"
+_ROW = "_mgz_crypto_row"
+_STATE = "_sa_instance_state"  # SQLAlchemy's InstanceState; read directly on hot paths
 _BLIND_INFO = "mgz.blind_index"
 
-
-# --- the per-session data-key cache -------------------------------------------------------
-
-
-class Dek(NamedTuple):
-    """An unwrapped data key ready for use, with the header its values carry."""
-
-    version: int
-    aead: AESGCM
-    header: bytes
-
-
-class DekCache(dict[int, Dek]):
-    """Unwrapped data keys of one session, keyed by the subject UUID's integer.
-
-    Bounded: past ``size`` entries the oldest one goes. (Keyed by ``uuid.int``
-    because hashing a UUID object runs Python code on every lookup.)
-    """
-
-    def __init__(self, size: int = DEK_CACHE_SIZE) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, subject_id: uuid.UUID, dek: Dek) -> None:
-        """Cache a key; past ``size`` entries the oldest one goes."""
-        self[subject_id.int] = dek
-        while len(self) > self.size:
-            del self[next(iter(self))]
-
-    def lookup(self, subject_id: uuid.UUID) -> Dek | None:
-        """The cached key of a subject, if any."""
-        return self.get(subject_id.int)
-
-    def discard(self, subject_id: uuid.UUID) -> None:
-        """Forget one subject's key (shredding)."""
-        self.pop(subject_id.int, None)
-
-
-def dek_cache(session: Session) -> DekCache:
-    """The data-key cache of ``session``."""
-    cache = session.info.get(_DEK_CACHE)
-    if cache is None:
-        cache = session.info[_DEK_CACHE] = DekCache()
-    return cache
-
-
-def _clear_cache(session: Session, *_args: Any) -> None:
-    # Per transaction: a key shredded by another transaction is not used past our commit.
-    cache = session.info.get(_DEK_CACHE)
-    if cache is not None:
-        cache.clear()
-
-
-# --- looking up and creating data keys ------------------------------------------------------
-
-
-def _load_dek(session: Session, subject_id: uuid.UUID) -> DataKey | None:
-    with session.no_autoflush:
-        return session.get(DataKey, subject_id)
-
-
-def _unwrap(row: DataKey) -> Dek:
-    if row.wrapped_key is None or row.kek_id is None:
-        raise SubjectShreddedError()
-    try:
-        raw = unwrap_dek(
-            state().master, row.kek_id, row.subject_id, row.dek_version, row.wrapped_key
-        )
-    except UnwrapError as exc:
-        raise DecryptionError(reason=exc.reason) from None
-    return Dek(row.dek_version, AESGCM(raw), fmt.header(row.dek_version))
-
-
-def key_for_reading(session: Session, subject_id: uuid.UUID) -> Dek:
-    """The subject's data key (cached); DecryptionError if it is missing or unusable."""
-    cache = dek_cache(session)
-    dek = cache.lookup(subject_id)
-    if dek is None:
-        row = _load_dek(session, subject_id)
-        if row is None:
-            raise DecryptionError(reason="missing_key")
-        dek = _unwrap(row)
-        cache.put(subject_id, dek)
-    return dek
-
-
-def key_for_writing(session: Session, subject_id: uuid.UUID) -> Dek:
-    """The subject's data key, created and wrapped by the active master key if new."""
-    cache = dek_cache(session)
-    dek = cache.lookup(subject_id)
-    if dek is not None:
-        return dek
-    row = _load_dek(session, subject_id)
-    if row is None:
-        master = state().master
-        with session.no_autoflush:
-            if session.get(RetiredMasterKey, master.active_id) is not None:
-                raise KeyNotUsableError(
-                    f"Der aktive Hauptschlüssel {master.active_id} ist stillgelegt; "
-                    "bitte einen neuen Schlüssel voranstellen."
-                )
-        raw = os.urandom(KEY_BYTES)
-        kek_id, wrapped = wrap_dek(master, subject_id, 1, raw)
-        session.add(
-            DataKey(
-                subject_id=subject_id,
-                dek_version=1,
-                kek_id=kek_id,
-                wrapped_key=wrapped,
-                created_at=utcnow(),
-            )
-        )
-        dek = Dek(1, AESGCM(raw), fmt.header(1))
-    else:
-        dek = _unwrap(row)
-    cache.put(subject_id, dek)
-    return dek
-
-
-# --- the model-facing API -----------------------------------------------------------------
-
-
-@dataclass
-class _ModelSpec:
-    """What the flush hook needs to know about one model class."""
-
-    cls: type
-    fields: dict[str, EncryptedField] = field(default_factory=dict)
-    _pk: str | None = None
-    _indexes: list[tuple[str, BlindIndexSpec]] | None = None
-
-    @property
-    def pk(self) -> str:
-        """Attribute name of the single-column primary key."""
-        if self._pk is None:
-            mapper: Mapper[Any] = inspect(self.cls)
-            if len(mapper.primary_key) != 1:
-                raise TypeError(f"{self.cls.__name__}: encrypted fields need one primary key")
-            self._pk = mapper.get_property_by_column(mapper.primary_key[0]).key
-        return self._pk
-
-    @property
-    def indexes(self) -> list[tuple[str, BlindIndexSpec]]:
-        """(attribute, spec) of every blind-index column of the model."""
-        if self._indexes is None:
-            mapper: Mapper[Any] = inspect(self.cls)
-            self._indexes = [
-                (mapper.get_property_by_column(column).key, column.info[_BLIND_INFO])
-                for column in mapper.columns
-                if _BLIND_INFO in column.info
-            ]
-        return self._indexes
-
-    @property
-    def subjects(self) -> set[str]:
-        """The subject attributes its fields use."""
-        return {f.subject for f in self.fields.values()}
-
-    @property
-    def guarded(self) -> set[str]:
-        """Attributes that must not change once the row is stored: key and subjects."""
-        return {self.pk, *self.subjects}
-
-
-_MODELS: dict[type, _ModelSpec] = {}
-
-
-def registered_models(metadata: MetaData | None = None) -> Iterator[_ModelSpec]:
-    """Every model with encrypted fields (on ``metadata``, if given)."""
-    for spec in list(_MODELS.values()):
-        table = getattr(spec.cls, "__table__", None)
-        if metadata is None or (table is not None and table.metadata is metadata):
-            yield spec
+# Literal offsets of the stored form (fields.py), for the hot paths.
+_HEADER = fmt.HEADER_BYTES
+_BODY = fmt.BODY_START
+_MIN_STORED = fmt.MIN_STORED_BYTES
 
 
 @dataclass(frozen=True)
@@ -265,185 +90,299 @@ class BlindIndexSpec:
     purpose: str
 
 
-class EncryptedField:
-    """Descriptor of one encrypted attribute; the column holds the stored form.
+@dataclass(eq=False)
+class _ModelSpec:
+    """What the flush hook needs to know about one model class, resolved once mapped."""
 
-    The read and write paths run per field and per row, so they read the instance
-    ``__dict__`` directly and cache what does not change (associated data of the
-    row, the unwrapped data key of the session); see ``scripts/bench_crypto``.
+    cls: type
+    fields: dict[str, EncryptedField] = field(default_factory=dict)
+    subject: str = ""
+    pk: str = ""
+    indexes: list[tuple[str, BlindIndexSpec]] = field(default_factory=list)
+    # (slot, storage attribute, associated-data prefix) of every field, for _open_row.
+    layout: tuple[tuple[str, str, bytes], ...] = ()
+    ready: bool = False
+
+    def resolve(self) -> None:
+        """Primary key, blind-index columns and associated-data prefixes, from the mapper."""
+        mapper: Mapper[Any] = inspect(self.cls)
+        if len(mapper.primary_key) != 1:
+            raise TypeError(f"{self.cls.__name__}: encrypted fields need one primary key")
+        self.pk = mapper.get_property_by_column(mapper.primary_key[0]).key
+        self.indexes = [
+            (mapper.get_property_by_column(column).key, column.info[_BLIND_INFO])
+            for column in mapper.columns
+            if _BLIND_INFO in column.info
+        ]
+        table = self.cls.__table__.name  # type: ignore[attr-defined]
+        for encrypted in self.fields.values():
+            encrypted.set_prefix(table)
+        self.layout = tuple((f.slot, f.storage, f.prefix) for f in self.fields.values())
+        self.ready = True
+
+    @property
+    def subjects(self) -> set[str]:
+        """The subject attribute, as a set (callers predate one subject per model)."""
+        return {self.subject}
+
+    @property
+    def guarded(self) -> set[str]:
+        """Attributes that must not change once the row is stored: key and subject."""
+        return {self.pk, self.subject}
+
+
+_MODELS: dict[type, _ModelSpec] = {}
+
+
+def _spec_of(cls: type) -> _ModelSpec:
+    spec = _MODELS[cls]
+    if not spec.ready:
+        spec.resolve()
+    return spec
+
+
+def registered_models(metadata: MetaData | None = None) -> Iterator[_ModelSpec]:
+    """Every model with encrypted fields (on ``metadata``, if given), resolved."""
+    for cls in list(_MODELS):
+        table = getattr(cls, "__table__", None)
+        if table is None:
+            continue  # a class whose definition failed
+        if metadata is None or table.metadata is metadata:
+            yield _spec_of(cls)
+
+
+# The last session whose data-key cache a read looked up: (session id, its cache). A
+# freshly loaded row finds its session's cache here without going through the session
+# registry; session ids are never reused, so a stale entry simply does not match.
+_LAST_SESSION: tuple[int | None, DekCache | None] = (None, None)
+
+
+def _fresh_context(obj: Any, values: dict[str, Any], spec: _ModelSpec) -> tuple[Any, ...] | None:
+    """The row context for the read fast path, or None to take the checked path."""
+    global _LAST_SESSION
+    session_id = values[_STATE].session_id
+    last = _LAST_SESSION
+    if last[0] != session_id or last[1] is None:
+        session = values[_STATE].session
+        if session is None:
+            return None
+        last = _LAST_SESSION = (session_id, dek_cache(session))
+    row_id = values.get(spec.pk)
+    subject_id = values.get(spec.subject)
+    if type(row_id) is not uuid.UUID or type(subject_id) is not uuid.UUID:
+        return None  # not loaded (the checked path loads them) or not UUIDs
+    subject_int = subject_id.int
+    row = values[_ROW] = (
+        row_id,
+        subject_id,
+        ((row_id.int << 128) | subject_int).to_bytes(32, "big"),  # fmt.ad_ids
+        subject_int,
+        session_id,
+        last[1],
+    )
+    return row
+
+
+def _row_context(
+    obj: Any, values: dict[str, Any], spec: _ModelSpec, session_id: int, cache: DekCache
+) -> tuple[Any, ...]:
+    """The row's ids for the associated data and its session's key cache (see _ROW).
+
+    TypeError if the primary key or the subject is not a UUID yet.
     """
+    row_id = values.get(spec.pk)
+    if row_id is None:
+        row_id = getattr(obj, spec.pk)
+    subject_id = values.get(spec.subject)
+    if subject_id is None:
+        subject_id = getattr(obj, spec.subject)
+    row = values.get(_ROW)
+    if row is None or row[0] is not row_id or row[1] is not subject_id or row[4] != session_id:
+        if type(row_id) is not uuid.UUID or type(subject_id) is not uuid.UUID:
+            raise TypeError(
+                f"{type(obj).__name__}: the primary key and {spec.subject} must be UUIDs "
+                "set before the flush"
+            )
+        subject_int = subject_id.int
+        row = values[_ROW] = (
+            row_id,
+            subject_id,
+            ((row_id.int << 128) | subject_int).to_bytes(32, "big"),  # fmt.ad_ids
+            subject_int,
+            session_id,
+            cache,
+        )
+    return row
 
-    __slots__ = ("_is_str", "_pk", "_prefix", "_spec", "codec", "name", "storage", "subject")
+
+class EncryptedField(property):
+    """One encrypted attribute: a property over the column holding the stored form.
+
+    Reads and writes run per field and row, so the accessors are closures over what
+    does not change (column names, associated-data prefix, codec) and touch only the
+    instance ``__dict__`` (a property's C-level dispatch is also cheaper than a Python
+    descriptor's). Anything unusual goes to ``_open``, which checks each step and
+    reports failures. Writes only encode the value; the flush hook seals a whole row
+    at once. See ``scripts/bench_crypto``.
+    """
 
     def __init__(self, codec: fmt.Codec, *, subject: str) -> None:
         self.codec = codec
-        # Strings are the common case; their codec is inlined on the hot paths.
-        self._is_str = isinstance(codec, fmt.StrCodec)
         self.subject = subject
         self.name = ""
         self.storage = ""
-        self._spec: _ModelSpec | None = None
-        self._pk = ""
-        self._prefix = b""
+        self.slot = ""
+        self.table = ""
+        # Associated-data prefix (table, column); empty until the model is resolved,
+        # which makes every fast-path read fail over to the checked path.
+        self.prefix = b""
+        self.owner: type | None = None
+        getter, setter, self._bind = _accessors(self)
+        super().__init__(getter, setter)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
         self.storage = f"{name}_ciphertext"
+        self.slot = f"_mgz_crypto:{name}"
+        self.owner = owner
         # The database column is named after the field; the mapped attribute holding the
         # stored bytes gets a suffix so nobody reads it by accident.
         setattr(owner, self.storage, mapped_column(name, LargeBinary, nullable=True))
-        spec = _MODELS.setdefault(owner, _ModelSpec(owner))
+        spec = _MODELS.get(owner)
+        if spec is None:
+            spec = _MODELS[owner] = _ModelSpec(owner, subject=self.subject)
+            event.listen(owner, "expire", _on_expire)
+        if spec.subject != self.subject:
+            raise TypeError(f"{owner.__name__}: all encrypted fields need the same subject")
         spec.fields[name] = self
-        self._spec = spec
+        self._bind()
 
-    def _ready(self) -> None:
-        """Resolve table, primary key and associated-data prefix once the class is mapped."""
-        assert self._spec is not None  # noqa: S101 - set by __set_name__
-        self._pk = self._spec.pk
-        self._prefix = fmt.ad_prefix(self.table, self.name)
+    def set_prefix(self, table: str) -> None:
+        """Bind the field to its table (the model is mapped now)."""
+        self.table = table
+        self.prefix = fmt.ad_prefix(table, self.name)
+        self._bind()
 
-    @property
-    def table(self) -> str:
-        """Name of the model's table."""
-        assert self._spec is not None  # noqa: S101 - set by __set_name__
-        return self._spec.cls.__table__.name  # type: ignore[attr-defined]
-
-    def _ad(self, obj: Any, values: dict[str, Any], session: Session) -> tuple[bytes, uuid.UUID]:
-        """Associated data without the header, and the subject id; TypeError if ids lack."""
-        if not self._prefix:
-            self._ready()
-        row_id = values.get(self._pk)
-        if row_id is None:
-            row_id = getattr(obj, self._pk)
-        subject_id = values.get(self.subject)
-        if subject_id is None:
-            subject_id = getattr(obj, self.subject)
-        ids = values.get(_IDS)
-        session_id = instance_state(obj).session_id
-        if ids is None or ids[0] is not row_id or ids[1] is not subject_id or ids[4] != session_id:
-            if type(row_id) is not uuid.UUID or type(subject_id) is not uuid.UUID:
-                raise TypeError(
-                    f"{type(obj).__name__}.{self.name}: the primary key and {self.subject} "
-                    "must be UUIDs set before the flush"
-                )
-            subject_int = subject_id.int
-            ids = values[_IDS] = (
-                row_id,
-                subject_id,
-                ((row_id.int << 128) | subject_int).to_bytes(32, "big"),  # fmt.ad_ids
-                subject_int,
-                session_id,
-                dek_cache(session),
-            )
-        return self._prefix + ids[2], subject_id
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        values = obj.__dict__
-        pending = values.get(_PENDING)
-        if pending is not None and self.name in pending:
-            plain = pending[self.name]
-            return None if plain is None else self.codec.decode(plain)
-        stored = values.get(self.storage)
-        if stored is None:
-            stored = getattr(obj, self.storage)  # not loaded yet, or expired, or NULL
-            if stored is None:
-                return None
-        cache = values.get(_PLAIN)
-        if cache is None:
-            cache = values[_PLAIN] = {}
-        else:
-            hit = cache.get(self.name)
-            if hit is not None and (hit[0] is stored or hit[0] == stored):
-                return self.codec.decode(hit[1])
-        # Fast path: ids of this row and the session's unwrapped key already at hand.
-        # Anything unusual (first use, missing key, bad value) takes the checked path,
-        # which reports failures. The ids are this row's own, so a moved or altered
-        # value cannot authenticate here either.
-        plain = None
-        ids = values.get(_IDS)
-        if ids is not None and ids[4] == instance_state(obj).session_id:
-            dek = ids[5].get(ids[3])
-            # Literal offsets of the stored form (fields.py): header 5, nonce 12, tag 16.
-            if dek is not None and stored[:5] == dek[2] and len(stored) >= 33:
-                try:
-                    plain = dek[1].decrypt(
-                        stored[5:17], stored[17:], self._prefix + ids[2] + dek[2]
-                    )
-                except InvalidTag:
-                    plain = None
-        if plain is None:
-            plain = self._open(obj, values, stored)
-        cache[self.name] = (stored, plain)
-        if self._is_str:
-            return plain.decode("utf-8", "surrogatepass")
-        return self.codec.decode(plain)
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        if value is None:
-            plain = None
-        elif self._is_str and type(value) is str and len(value) < fmt.SHORT_TEXT:
-            plain = value.encode("utf-8", "surrogatepass")  # short: within the size limit
-        else:
-            plain = self.codec.encode(value)
-        values = obj.__dict__
-        pending = values.get(_PENDING)
-        if pending is None:
-            pending = values[_PENDING] = {}
-        pending[self.name] = plain
-        cache = values.get(_PLAIN)
-        if cache is not None:
-            cache.pop(self.name, None)
-        if instance_state(obj).key is not None:
-            # A loaded row: tell the session it changed although no mapped attribute did
-            # yet, so the before_flush hook sees it. New objects are flushed anyway.
-            flag_dirty(obj)
-
-    def _open(self, obj: Any, values: dict[str, Any], stored: bytes) -> bytes:
+    def _open(self, obj: Any, stored: bytes) -> bytes:
+        """Decrypt with every step checked; report and raise DecryptionError on failure."""
         session = instance_state(obj).session
+        spec = _MODELS[type(obj)]
         try:
             if session is None:
                 raise DecryptionError(reason="detached")
+            if not spec.ready:
+                spec.resolve()
             try:
-                ad, subject_id = self._ad(obj, values, session)
+                row = _row_context(obj, obj.__dict__, spec, session.hash_key, dek_cache(session))
             except TypeError:
                 raise DecryptionError(reason="ids") from None
-            dek = key_for_reading(session, subject_id)
-            if stored[: fmt.HEADER_BYTES] != dek.header or len(stored) < fmt.MIN_STORED_BYTES:
+            dek = key_for_reading(session, row[1])
+            if stored[:_HEADER] != dek.header or len(stored) < _MIN_STORED:
                 fmt.dek_version_of(stored)  # raises FieldFormatError("format")
                 raise DecryptionError(reason="key_version")
-            return fmt.open_sealed(dek.aead, ad, stored)
+            return fmt.open_sealed(dek.aead, self.prefix + row[2], stored)
         except fmt.FieldFormatError as exc:
             error: DecryptionError = DecryptionError(reason=exc.reason)
         except DecryptionError as exc:
             error = exc
-        row_id = values.get(self._pk) or getattr(obj, self._pk or "id", None)
-        _report_failure(session, self.table, self.name, row_id, error.reason)
+        row_id = obj.__dict__.get(spec.pk) or getattr(obj, spec.pk or "id", None)
+        report_failure(session, self.table or spec.cls.__name__, self.name, row_id, error.reason)
         raise error from None
 
-    def seal(self, session: Session, obj: Any, plain: bytes | None) -> None:
-        """Encrypt ``plain`` into the column (called by the flush hook)."""
-        if plain is None:
-            setattr(obj, self.storage, None)
-            return
+
+def _open_row(values: dict[str, Any], layout: Any, ids: bytes, dek: Any) -> None:
+    """Decrypt every stored, not yet opened field of a row into its slot.
+
+    A row's fields are read together (services decrypt a record before they log the
+    read), and one loop here is much cheaper than one fast path per field. Fields
+    with a slot (opened, or assigned and not yet sealed) are left alone; a field that
+    fails here stays closed and its own read reports it.
+    """
+    header = dek[2]
+    decrypt = dek[1].decrypt
+    tail = ids + header
+    for slot, storage, prefix in layout:
+        stored = values.get(storage)
+        if stored is None or slot in values or stored[:_HEADER] != header:
+            continue
+        try:
+            values[slot] = (stored, decrypt(stored[_HEADER:_BODY], stored[_BODY:], prefix + tail))
+        except (InvalidTag, ValueError):  # ValueError: too short for a nonce
+            continue
+
+
+def _accessors(field: EncryptedField) -> tuple[Any, Any, Any]:
+    """Getter, setter and a rebinder of their closure variables, for one field."""
+    codec = field.codec
+    decode = codec.decode
+    encode = codec.encode
+    is_str = isinstance(codec, fmt.StrCodec)
+    short_text = fmt.SHORT_TEXT
+    slot = storage = ""
+    prefix = b""
+    spec: _ModelSpec | None = None
+
+    def bind() -> None:
+        nonlocal slot, storage, prefix, spec
+        slot, storage, prefix = field.slot, field.storage, field.prefix
+        spec = _MODELS.get(field.owner) if field.owner is not None else None
+
+    def get(obj: Any) -> Any:
         values = obj.__dict__
-        ad, subject_id = self._ad(obj, values, session)
-        dek = values[_IDS][5].get(subject_id.int)
-        if dek is None:
-            dek = key_for_writing(session, subject_id)
-        nonce = os.urandom(fmt.NONCE_BYTES)
-        stored = dek.header + nonce + dek.aead.encrypt(nonce, plain, ad + dek.header)
-        if instance_state(obj).key is None:
-            # A pending INSERT takes its values from the instance dict and needs no
-            # change history; skipping the instrumented set saves a third of the time.
-            values[self.storage] = stored
+        hit = values.get(slot)
+        stored = values.get(storage)
+        if hit is not None:
+            if hit[0] is None:  # assigned, sealed at the next flush
+                return None if hit[1] is None else decode(hit[1])
+            if hit[0] is stored:
+                return hit[1].decode("utf-8", "surrogatepass") if is_str else decode(hit[1])
+        if stored is None:
+            stored = getattr(obj, storage)  # not loaded yet, or expired, or NULL
+            if stored is None:
+                return None
+        if hit is not None and hit[0] == stored:
+            plain = hit[1]
         else:
-            setattr(obj, self.storage, stored)
-        cache = values.get(_PLAIN)
-        if cache is None:
-            cache = values[_PLAIN] = {}
-        cache[self.name] = (stored, plain)
+            # Fast path: this row's ids and the session's unwrapped key are at hand;
+            # open every field of the row in one go. The ids are the row's own, so a
+            # moved or altered value cannot authenticate here either; a field that
+            # does not open here is retried on the checked path, which reports.
+            plain = None
+            row = values.get(_ROW)
+            if row is None or row[4] != values[_STATE].session_id:
+                row = _fresh_context(obj, values, spec) if spec is not None else None
+            if row is not None:
+                dek = row[5].get(row[3])
+                if dek is not None:
+                    _open_row(values, spec.layout, row[2], dek)  # type: ignore[union-attr]
+                    hit = values.get(slot)
+                    if hit is not None and hit[0] is stored:
+                        plain = hit[1]
+            if plain is None:
+                plain = field._open(obj, stored)
+            values[slot] = (stored, plain)
+        if is_str:
+            return plain.decode("utf-8", "surrogatepass")
+        return decode(plain)
+
+    def set_(obj: Any, value: Any) -> None:
+        if value is None:
+            plain = None
+        elif is_str and type(value) is str and len(value) < short_text:
+            plain = value.encode("utf-8", "surrogatepass")  # short: within the size limit
+        else:
+            plain = encode(value)
+        values = obj.__dict__
+        values[slot] = (None, plain)
+        values[_PENDING] = True
+        state = values[_STATE]
+        if state.key is not None and not state.modified:
+            # A loaded row: tell the session it changed although no mapped attribute did
+            # yet, so the before_flush hook sees it. (A modified row is in the session's
+            # dirty set already; new objects are flushed anyway.)
+            flag_dirty(obj)
+
+    return get, set_, bind
 
 
 def encrypted_column(kind: Any, *, subject: str) -> Any:
@@ -498,16 +437,39 @@ def decrypt_fields(*objects: Any) -> None:
             getattr(obj, name)
 
 
+def _on_expire(obj: Any, attributes: Any) -> None:
+    """Expired (rollback, ``session.expire``, ``refresh``): forget what was expired.
+
+    An unsaved assignment is discarded like any other attribute's, and a cached
+    plaintext is not kept beyond the stored value it came from.
+    """
+    if attributes is None:
+        drop_plaintext(obj)
+        return
+    spec = _MODELS.get(type(obj))
+    for encrypted in spec.fields.values() if spec is not None else ():
+        if encrypted.storage in attributes:
+            obj.__dict__.pop(encrypted.slot, None)
+
+
+def drop_plaintext(obj: Any) -> None:
+    """Forget the cached plaintexts and unsealed values of one instance."""
+    spec = _MODELS.get(type(obj))
+    if spec is None:
+        return
+    values = obj.__dict__
+    for encrypted in spec.fields.values():
+        values.pop(encrypted.slot, None)
+    values.pop(_PENDING, None)
+
+
 def forget_plaintext(session: Session, subject_id: uuid.UUID) -> None:
     """Drop cached plaintexts and the data key of one subject from ``session`` (shredding)."""
     dek_cache(session).discard(subject_id)
     for obj in list(session.identity_map.values()) + list(session.new):
         spec = _MODELS.get(type(obj))
-        if spec is None:
-            continue
-        if any(getattr(obj, s, None) == subject_id for s in spec.subjects):
-            obj.__dict__.pop(_PLAIN, None)
-            obj.__dict__.pop(_PENDING, None)
+        if spec is not None and getattr(obj, spec.subject, None) == subject_id:
+            drop_plaintext(obj)
 
 
 # --- the flush hook -------------------------------------------------------------------------
@@ -522,16 +484,56 @@ def _refuse_moves(obj: Any, spec: _ModelSpec) -> None:
             )
 
 
-def _seal_object(session: Session, obj: Any, spec: _ModelSpec, pending: dict[str, Any]) -> None:
-    pk = spec._pk or spec.pk
-    if obj.__dict__.get(pk) is None and getattr(obj, pk) is None:
-        setattr(obj, pk, uuid.uuid4())
-    changed = list(pending)
-    for name in changed:
-        spec.fields[name].seal(session, obj, pending[name])
-        del pending[name]
-    indexes = spec._indexes if spec._indexes is not None else spec.indexes
-    for attribute, index in indexes:
+def _seal_rows(session: Session, spec: _ModelSpec, objects: list[Any], *, insert: bool) -> None:
+    """Encrypt every assigned field of ``objects`` (rows of one model), then their indexes.
+
+    The hot loop of every write: per row one key lookup and one set of ids, per field
+    one nonce and one AEAD call; what is the same for all rows is looked up once.
+    """
+    cache = dek_cache(session)
+    session_id = session.hash_key
+    pk = spec.pk
+    fields = [(name, f.slot, f.storage, f.prefix) for name, f in spec.fields.items()]
+    urandom = os.urandom
+    nonce_bytes = fmt.NONCE_BYTES
+    for obj in objects:
+        values = obj.__dict__
+        if values.get(pk) is None and getattr(obj, pk) is None:
+            setattr(obj, pk, uuid.uuid4())
+        row = _row_context(obj, values, spec, session_id, cache)
+        dek = cache.get(row[3])
+        if dek is None:
+            dek = key_for_writing(session, row[1])
+        header = dek.header
+        encrypt = dek.aead.encrypt
+        tail = row[2] + header
+        changed = []
+        for name, slot, storage, prefix in fields:
+            hit = values.get(slot)
+            if hit is None or hit[0] is not None:
+                continue
+            changed.append(name)
+            plain = hit[1]
+            if plain is None:
+                setattr(obj, storage, None)
+                del values[slot]
+                continue
+            nonce = urandom(nonce_bytes)
+            stored = header + nonce + encrypt(nonce, plain, prefix + tail)
+            if insert:
+                # A pending INSERT takes its values from the instance dict and needs no
+                # change history; skipping the instrumented set saves a third of the time.
+                values[storage] = stored
+            else:
+                setattr(obj, storage, stored)
+            values[slot] = (stored, plain)
+        del values[_PENDING]
+        if spec.indexes:
+            _refresh_indexes(obj, spec, changed)
+
+
+def _refresh_indexes(obj: Any, spec: _ModelSpec, changed: list[str]) -> None:
+    for attribute, index in spec.indexes:
         if any(source in index.sources for source in changed):
             parts = [getattr(obj, source) for source in index.sources]
             setattr(
@@ -543,134 +545,33 @@ def _seal_object(session: Session, obj: Any, spec: _ModelSpec, pending: dict[str
             )
 
 
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in session.new:
-        spec = _MODELS.get(type(obj))
-        if spec is not None:
-            pending = obj.__dict__.get(_PENDING)
-            if pending:
-                _seal_object(session, obj, spec, pending)
-    for obj in session.dirty:
-        spec = _MODELS.get(type(obj))
-        if spec is not None:
+def _pending_by_model(objects: Any, *, refuse_moves: bool) -> dict[_ModelSpec, list[Any]]:
+    grouped: dict[_ModelSpec, list[Any]] = {}
+    models = _MODELS
+    for obj in objects:
+        spec = models.get(type(obj))
+        if spec is None:
+            continue
+        if not spec.ready:
+            spec.resolve()
+        if refuse_moves:
             _refuse_moves(obj, spec)
-            pending = obj.__dict__.get(_PENDING)
-            if pending:
-                _seal_object(session, obj, spec, pending)
+        if _PENDING in obj.__dict__:
+            rows = grouped.get(spec)
+            if rows is None:
+                rows = grouped[spec] = []
+            rows.append(obj)
+    return grouped
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    for spec, objects in _pending_by_model(session.new, refuse_moves=False).items():
+        _seal_rows(session, spec, objects, insert=True)
+    for spec, objects in _pending_by_model(session.dirty, refuse_moves=True).items():
+        _seal_rows(session, spec, objects, insert=False)
 
 
 event.listen(Session, "before_flush", _before_flush)
-event.listen(Session, "after_commit", _clear_cache)
-event.listen(Session, "after_rollback", _clear_cache)
-
-
-# --- auditing failures -----------------------------------------------------------------------
-
-
-_DEFERRED = "mgz.crypto.deferred_audit"
-# SQLite has one writer: if the failing request already wrote, a second connection waits
-# for its lock. Wait this long (ms) there, then write the event when the request's
-# transaction has ended instead.
-SQLITE_QUICK_WAIT_MS = 300
-
-
-@dataclass(frozen=True)
-class _FailureEvent:
-    app: Flask
-    actor: Actor
-    table: str
-    column: str
-    row_id: str
-    reason: str
-
-
-def _record_failure(session: Session, event_: _FailureEvent) -> None:
-    audit_record(
-        session,
-        event_.actor,
-        "crypto.decrypt",
-        object_type=event_.table,
-        object_id=event_.row_id,
-        fields=(event_.column,),
-        outcome="failure",
-        details={"reason": event_.reason},
-    )
-    session.commit()
-
-
-def _write_failure(event_: _FailureEvent, *, quick: bool) -> bool:
-    """Commit one failure event in a transaction of its own; False if that failed."""
-    db = database(event_.app)
-    assert db.engine is not None  # noqa: S101 - init_app ran
-    assert db.session_factory is not None  # noqa: S101 - init_app ran
-    shared = isinstance(db.session_factory.kw.get("bind"), Connection)  # tests: one connection
-    try:
-        if quick and not shared and db.engine.dialect.name == "sqlite":
-            with db.engine.connect() as connection:
-                try:
-                    # On the driver's connection, before SQLAlchemy's BEGIN (which already
-                    # waits for the lock on SQLite).
-                    connection.connection.driver_connection.execute(  # type: ignore[union-attr]
-                        f"PRAGMA busy_timeout={SQLITE_QUICK_WAIT_MS}"
-                    )
-                    with Session(bind=connection) as audit_session:
-                        _record_failure(audit_session, event_)
-                finally:
-                    # Its lock timeout now differs from the pool's: never hand it out again.
-                    connection.invalidate()
-        else:
-            with db.new_session() as audit_session:
-                _record_failure(audit_session, event_)
-    except Exception:  # noqa: BLE001 - the DecryptionError must win; the caller logs
-        return False
-    return True
-
-
-def _write_deferred(session: Session, transaction: Any) -> None:
-    if transaction.parent is not None or _DEFERRED not in session.info:
-        return
-    for event_ in session.info.pop(_DEFERRED):
-        if not _write_failure(event_, quick=False):
-            log.error(
-                "audit event for a decryption failure could not be written",
-                extra={"event": "audit_write_failed"},
-            )
-
-
-event.listen(Session, "after_transaction_end", _write_deferred)
-
-
-def _report_failure(
-    session: Session | None, table: str, column: str, row_id: Any, reason: str
-) -> None:
-    """Write the decryption-failure audit event in its own short transaction.
-
-    The request is about to fail (and roll back), so the event cannot ride on its
-    transaction. When that write cannot get the database's lock at once (SQLite while
-    the failing request holds it), it is written as soon as the request's transaction
-    ends. If even that fails, the failure is logged (without values); the
-    DecryptionError is raised all the same.
-    """
-    actor = session.info.get(ACTOR_INFO) if session is not None else None
-    if not isinstance(actor, Actor):
-        actor = Actor.system("decrypt")
-    # Table, column and reason are code names, never values.
-    log.error(
-        "decryption failed: %s.%s (%s)", table, column, reason, extra={"event": "decryption_failed"}
-    )
-    if not has_app_context():
-        return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    failure = _FailureEvent(app, actor, table, column, str(row_id), reason)
-    if _write_failure(failure, quick=True):
-        return
-    if session is not None and session.in_transaction():
-        session.info.setdefault(_DEFERRED, []).append(failure)
-    else:
-        log.error(
-            "audit event for a decryption failure could not be written",
-            extra={"event": "audit_write_failed"},
-        )
 
 
 __all__: Sequence[str] = (
@@ -680,6 +581,7 @@ __all__: Sequence[str] = (
     "blind_index_column",
     "blind_index_for",
     "decrypt_fields",
+    "drop_plaintext",
     "encrypted_column",
     "forget_plaintext",
     "registered_models",

@@ -147,7 +147,7 @@ def test_stored_form_starts_with_version_and_key_version(pdb):
 
 def test_stored_form_is_the_documented_format(pdb):
     # The model's inlined hot paths and the reference functions in fields.py agree.
-    from mgz.crypto.types import key_for_reading
+    from mgz.crypto.data_keys import key_for_reading
 
     person = Person(last_name="Formatprobe")
     pdb.add(person)
