@@ -67,6 +67,13 @@ def blind_index(value: str | date, *, purpose: str) -> str:
 
 def blind_index_of(parts: Sequence[str | date], *, purpose: str) -> str:
     """The blind index of several values together, e.g. last name and birth date."""
-    subkey = state().index_subkey(purpose)
+    return blind_index_with(state().index_subkey(purpose), parts)
+
+
+def blind_index_with(subkey: bytes, parts: Sequence[str | date]) -> str:
+    """The blind index of ``parts`` under a purpose's subkey.
+
+    The flush hook looks the subkey up once per batch of rows, not per row.
+    """
     message = _PART_SEPARATOR.join(_part(part) for part in parts).encode("utf-8", "surrogatepass")
     return hmac.digest(subkey, message, "sha256").hex()[:INDEX_LENGTH]

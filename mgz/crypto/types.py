@@ -59,10 +59,11 @@ from sqlalchemy.orm.attributes import flag_dirty, instance_state
 from sqlalchemy.orm.properties import MappedColumn
 
 from mgz.crypto import fields as fmt
-from mgz.crypto.blind_index import INDEX_LENGTH, blind_index_of
+from mgz.crypto.blind_index import INDEX_LENGTH, blind_index_of, blind_index_with
 from mgz.crypto.data_keys import DekCache, dek_cache, key_for_reading, key_for_writing
 from mgz.crypto.errors import DecryptionError
 from mgz.crypto.failures import ACTOR_INFO, report_failure
+from mgz.crypto.keys import state as crypto_state
 
 # Per-instance state, kept in the instance ``__dict__`` next to SQLAlchemy's own:
 # - EncryptedField.slot ("_mgz_crypto:<field>"): (stored bytes, plaintext bytes) of the
@@ -126,9 +127,9 @@ class _ModelSpec:
         return {self.subject}
 
     @property
-    def guarded(self) -> set[str]:
+    def guarded(self) -> tuple[str, ...]:
         """Attributes that must not change once the row is stored: key and subject."""
-        return {self.pk, self.subject}
+        return (self.pk,) if self.pk == self.subject else (self.pk, self.subject)
 
 
 _MODELS: dict[type, _ModelSpec] = {}
@@ -290,18 +291,28 @@ class EncryptedField(property):
         raise error from None
 
 
-def _open_row(values: dict[str, Any], layout: Any, ids: bytes, dek: Any) -> None:
+def _open_row(obj: Any, values: dict[str, Any], spec: _ModelSpec) -> bool:
     """Decrypt every stored, not yet opened field of a row into its slot.
 
-    A row's fields are read together (services decrypt a record before they log the
-    read), and one loop here is much cheaper than one fast path per field. Fields
-    with a slot (opened, or assigned and not yet sealed) are left alone; a field that
-    fails here stays closed and its own read reports it.
+    Only when the row's ids and its person's unwrapped key are at hand; False tells
+    the caller to take the checked path. A row's fields are read together (services
+    decrypt a record before they log the read), and one loop here is much cheaper than
+    one fast path per field. Fields with a slot (opened, or assigned and not yet
+    sealed) are left alone; a field that fails here stays closed and its own read
+    reports it.
     """
+    row = values.get(_ROW)
+    if row is None or row[4] != values[_STATE].session_id:
+        row = _fresh_context(obj, values, spec)
+        if row is None:
+            return False
+    dek = row[5].get(row[3])
+    if dek is None:
+        return False
     header = dek[2]
     decrypt = dek[1].decrypt
-    tail = ids + header
-    for slot, storage, prefix in layout:
+    tail = row[2] + header
+    for slot, storage, prefix in spec.layout:
         stored = values.get(storage)
         if stored is None or slot in values or stored[:_HEADER] != header:
             continue
@@ -309,6 +320,7 @@ def _open_row(values: dict[str, Any], layout: Any, ids: bytes, dek: Any) -> None
             values[slot] = (stored, decrypt(stored[_HEADER:_BODY], stored[_BODY:], prefix + tail))
         except (InvalidTag, ValueError):  # ValueError: too short for a nonce
             continue
+    return True
 
 
 def _accessors(field: EncryptedField) -> tuple[Any, Any, Any]:
@@ -348,16 +360,10 @@ def _accessors(field: EncryptedField) -> tuple[Any, Any, Any]:
             # moved or altered value cannot authenticate here either; a field that
             # does not open here is retried on the checked path, which reports.
             plain = None
-            row = values.get(_ROW)
-            if row is None or row[4] != values[_STATE].session_id:
-                row = _fresh_context(obj, values, spec) if spec is not None else None
-            if row is not None:
-                dek = row[5].get(row[3])
-                if dek is not None:
-                    _open_row(values, spec.layout, row[2], dek)  # type: ignore[union-attr]
-                    hit = values.get(slot)
-                    if hit is not None and hit[0] is stored:
-                        plain = hit[1]
+            if spec is not None and _open_row(obj, values, spec):
+                hit = values.get(slot)
+                if hit is not None and hit[0] is stored:
+                    plain = hit[1]
             if plain is None:
                 plain = field._open(obj, stored)
             values[slot] = (stored, plain)
@@ -496,6 +502,7 @@ def _seal_rows(session: Session, spec: _ModelSpec, objects: list[Any], *, insert
     fields = [(name, f.slot, f.storage, f.prefix) for name, f in spec.fields.items()]
     urandom = os.urandom
     nonce_bytes = fmt.NONCE_BYTES
+    subkeys: dict[str, bytes] = {}
     for obj in objects:
         values = obj.__dict__
         if values.get(pk) is None and getattr(obj, pk) is None:
@@ -529,20 +536,22 @@ def _seal_rows(session: Session, spec: _ModelSpec, objects: list[Any], *, insert
             values[slot] = (stored, plain)
         del values[_PENDING]
         if spec.indexes:
-            _refresh_indexes(obj, spec, changed)
+            _refresh_indexes(obj, spec, changed, subkeys)
 
 
-def _refresh_indexes(obj: Any, spec: _ModelSpec, changed: list[str]) -> None:
+def _refresh_indexes(
+    obj: Any, spec: _ModelSpec, changed: list[str], subkeys: dict[str, bytes]
+) -> None:
     for attribute, index in spec.indexes:
         if any(source in index.sources for source in changed):
             parts = [getattr(obj, source) for source in index.sources]
-            setattr(
-                obj,
-                attribute,
-                None
-                if any(part is None for part in parts)
-                else blind_index_of(parts, purpose=index.purpose),
-            )
+            if any(part is None for part in parts):
+                setattr(obj, attribute, None)
+                continue
+            subkey = subkeys.get(index.purpose)
+            if subkey is None:
+                subkey = subkeys[index.purpose] = crypto_state().index_subkey(index.purpose)
+            setattr(obj, attribute, blind_index_with(subkey, parts))
 
 
 def _pending_by_model(objects: Any, *, refuse_moves: bool) -> dict[_ModelSpec, list[Any]]:
