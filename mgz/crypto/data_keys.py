@@ -74,8 +74,16 @@ def _clear_cache(session: Session, *_args: Any) -> None:
         cache.clear()
 
 
+def _clear_at_end(session: Session, transaction: Any) -> None:
+    # Also when a session is closed without commit or rollback: the keys do not outlive
+    # the outermost transaction, wherever a reference to the cache is still held.
+    if transaction.parent is None:
+        _clear_cache(session)
+
+
 event.listen(Session, "after_commit", _clear_cache)
 event.listen(Session, "after_rollback", _clear_cache)
+event.listen(Session, "after_transaction_end", _clear_at_end)
 
 
 def _load(session: Session, subject_id: uuid.UUID) -> DataKey | None:

@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mgz.audit.models import AuditEvent
+from mgz.core.db import database
 from mgz.crypto.data_keys import dek_cache
 from mgz.crypto.errors import DecryptionError
 from mgz.crypto.types import encrypted_column
@@ -163,3 +164,20 @@ def test_fields_of_one_model_share_one_subject():
 
     error = info.value if isinstance(info.value, TypeError) else info.value.__cause__
     assert "same subject" in str(error)
+
+
+def test_unwrapped_keys_do_not_outlive_a_closed_session(fresh):
+    with fresh.app.app_context():
+        with fresh.session() as session:
+            person = Person(id=uuid.uuid4(), last_name="Geschlossen")
+            session.add(person)
+            session.commit()
+            person_id = person.id
+        session = database(fresh.app).new_session()
+        try:
+            assert session.get(Person, person_id).last_name == "Geschlossen"
+            cache = dek_cache(session)
+            assert cache.lookup(person_id) is not None
+        finally:
+            session.close()  # neither commit nor rollback
+        assert len(cache) == 0
