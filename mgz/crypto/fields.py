@@ -164,13 +164,18 @@ def _check_json(value: Any, depth: int = 0) -> None:
     raise TypeError(f"{type(value).__name__} is not a JSON value (use list, dict, str, ...)")
 
 
+# One encoder for every value: json.dumps with non-default options builds a new one
+# per call, which costs more than encoding a short list.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 class JsonCodec(Codec):
     """A small JSON value: dict, list, str, int, float, bool or None, nested."""
 
     def encode(self, value: Any) -> bytes:
         """Compact JSON, key order kept."""
         _check_json(value)
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _JSON.encode(value)
         return _limit(text.encode("utf-8", "surrogatepass"))
 
     def decode(self, data: bytes) -> Any:

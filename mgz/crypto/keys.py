@@ -32,6 +32,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
@@ -138,6 +139,7 @@ class CryptoState:
     master: MasterKeys
     index_key: bytes
     _index_subkeys: dict[str, bytes] = field(default_factory=dict)
+    _index_macs: dict[str, crypto_hmac.HMAC] = field(default_factory=dict)
 
     def index_subkey(self, purpose: str) -> bytes:
         """The HMAC key of one index purpose, derived with HKDF from the index key.
@@ -155,6 +157,19 @@ class CryptoState:
             ).derive(self.index_key)
             self._index_subkeys[purpose] = subkey
         return subkey
+
+    def index_mac(self, purpose: str) -> crypto_hmac.HMAC:
+        """A keyed, unused HMAC-SHA256 context of one index purpose: ``copy()`` it per value.
+
+        Keying an HMAC costs more than hashing a short value (OpenSSL 3 looks the
+        algorithm up per context), so each purpose is keyed once per process.
+        """
+        mac = self._index_macs.get(purpose)
+        if mac is None:
+            mac = self._index_macs[purpose] = crypto_hmac.HMAC(
+                self.index_subkey(purpose), hashes.SHA256()
+            )
+        return mac
 
 
 def state(app: Flask | None = None) -> CryptoState:

@@ -113,6 +113,23 @@ def test_rows_of_several_people_in_one_flush_each_use_their_own_key(pdb):
         _ = loaded.notes
 
 
+def test_every_field_of_every_row_gets_its_own_nonce(pdb):
+    # The flush hook draws a row's nonces in one call; no two fields, rows or updates
+    # may share one (a repeated GCM nonce under one key gives the key stream away).
+    people = [Person(id=uuid.uuid4(), first_name="Gleich", last_name="Gleich") for _ in range(20)]
+    pdb.add_all(people)
+    stored = []
+    for _ in range(2):  # INSERT, then UPDATE
+        pdb.flush()
+        stored += [p.first_name_ciphertext for p in people]
+        stored += [p.last_name_ciphertext for p in people]
+        for person in people:
+            person.first_name = person.last_name = "Gleich"
+    nonces = {value[5:17] for value in stored}
+    assert len(nonces) == len(stored) == 80
+    assert all(len(nonce) == 12 for nonce in nonces)
+
+
 def test_every_assignment_is_saved_across_flushes_and_rollbacks(fresh):
     with fresh.app.app_context():
         with fresh.session() as session:
