@@ -112,6 +112,7 @@ def registered_models(metadata: MetaData | None = None) -> Iterator[ModelSpec]:
 # freshly loaded row finds its session's cache here without going through the session
 # registry; session ids are never reused, so a stale entry simply does not match.
 _LAST_SESSION: tuple[int | None, DekCache | None] = (None, None)
+_UUID = uuid.UUID
 
 
 def fresh_context(obj: Any, values: dict[str, Any], spec: ModelSpec) -> tuple[Any, ...] | None:
@@ -124,10 +125,29 @@ def fresh_context(obj: Any, values: dict[str, Any], spec: ModelSpec) -> tuple[An
         if session is None:
             return None
         last = _LAST_SESSION = (session_id, dek_cache(session))
+    row_id = values.get(spec.pk)
+    subject_id = values.get(spec.subject)
+    if type(row_id) is _UUID and type(subject_id) is _UUID:  # a loaded row
+        return _new_row(values, row_id, subject_id, session_id, last[1])
     try:
         return row_context(obj, values, spec, session_id, last[1])
     except TypeError:
         return None
+
+
+def _new_row(
+    values: dict[str, Any], row_id: uuid.UUID, subject_id: uuid.UUID, session_id: int, cache: Any
+) -> tuple[Any, ...]:
+    subject_int = subject_id.int
+    row = values[ROW] = (
+        row_id,
+        subject_id,
+        ((row_id.int << 128) | subject_int).to_bytes(32, "big"),  # fmt.ad_ids
+        subject_int,
+        session_id,
+        cache,
+    )
+    return row
 
 
 def row_context(
@@ -145,18 +165,10 @@ def row_context(
         subject_id = getattr(obj, spec.subject)
     row = values.get(ROW)
     if row is None or row[0] is not row_id or row[1] is not subject_id or row[4] != session_id:
-        if type(row_id) is not uuid.UUID or type(subject_id) is not uuid.UUID:
+        if type(row_id) is not _UUID or type(subject_id) is not _UUID:
             raise TypeError(
                 f"{type(obj).__name__}: the primary key and {spec.subject} must be UUIDs "
                 "set before the flush"
             )
-        subject_int = subject_id.int
-        row = values[ROW] = (
-            row_id,
-            subject_id,
-            ((row_id.int << 128) | subject_int).to_bytes(32, "big"),  # fmt.ad_ids
-            subject_int,
-            session_id,
-            cache,
-        )
+        row = _new_row(values, row_id, subject_id, session_id, cache)
     return row

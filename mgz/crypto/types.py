@@ -177,6 +177,9 @@ def _open_row(obj: Any, values: dict[str, Any], spec: ModelSpec) -> bool:
     tail = row[2] + header
     for slot, storage, prefix in spec.layout:
         stored = values.get(storage)
+        # The stored header is not an input of the AEAD call below (the associated data
+        # carries the header of the key at hand), so it must be compared here: a value
+        # of another key version, or with an altered header, goes to the checked path.
         if stored is None or slot in values or stored[:HEADER] != header:
             continue
         try:
@@ -222,13 +225,12 @@ def _accessors(field: EncryptedField) -> tuple[Any, Any, Any]:
             # open every field of the row in one go. The ids are the row's own, so a
             # moved or altered value cannot authenticate here either; a field that
             # does not open here is retried on the checked path, which reports.
-            plain = None
             if spec is not None and _open_row(obj, values, spec):
                 hit = values.get(slot)
                 if hit is not None and hit[0] is stored:
                     plain = hit[1]
-            if plain is None:
-                plain = field._open(obj, stored)
+                    return plain.decode("utf-8", "surrogatepass") if is_str else decode(plain)
+            plain = field._open(obj, stored)
             values[slot] = (stored, plain)
         if is_str:
             return plain.decode("utf-8", "surrogatepass")
