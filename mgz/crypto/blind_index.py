@@ -77,7 +77,7 @@ def blind_index_with(mac: hmac.HMAC, parts: Sequence[str | date]) -> str:
 
     The flush hook looks the context up once per batch of rows, not per row.
     """
-    message = _PART_SEPARATOR.join(_part(part) for part in parts).encode("utf-8", "surrogatepass")
+    message = _PART_SEPARATOR.join(map(_part, parts)).encode("utf-8", "surrogatepass")
     digest = mac.copy()
     digest.update(message)
     return digest.finalize().hex()[:INDEX_LENGTH]

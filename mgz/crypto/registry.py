@@ -44,6 +44,11 @@ class BlindIndexSpec:
 
     sources: tuple[str, ...]
     purpose: str
+    # The sources as a set: whether a flush touches them is tested per row.
+    source_set: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source_set", frozenset(self.sources))
 
 
 @dataclass(eq=False)

@@ -87,9 +87,9 @@ def _seal_rows(session: Session, spec: ModelSpec, objects: list[Any], *, insert:
 
 def _refresh_indexes(obj: Any, spec: ModelSpec, changed: list[str], macs: dict[str, Any]) -> None:
     for attribute, index in spec.indexes:
-        if any(source in index.sources for source in changed):
+        if not index.source_set.isdisjoint(changed):
             parts = [getattr(obj, source) for source in index.sources]
-            if any(part is None for part in parts):
+            if None in parts:
                 setattr(obj, attribute, None)
                 continue
             mac = macs.get(index.purpose)
