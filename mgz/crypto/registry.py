@@ -141,7 +141,11 @@ def fresh_context(obj: Any, values: dict[str, Any], spec: ModelSpec) -> tuple[An
 
 
 def _new_row(
-    values: dict[str, Any], row_id: uuid.UUID, subject_id: uuid.UUID, session_id: int, cache: Any
+    values: dict[str, Any],
+    row_id: uuid.UUID,
+    subject_id: uuid.UUID,
+    session_id: int,
+    cache: DekCache,
 ) -> tuple[Any, ...]:
     subject_int = subject_id.int
     row = values[ROW] = (
