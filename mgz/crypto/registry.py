@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.orm import Mapper
 
 from mgz.crypto import fields as fmt
@@ -95,6 +95,18 @@ class ModelSpec:
 MODELS: dict[type, ModelSpec] = {}
 
 
+@event.listens_for(Mapper, "after_configured")
+def _resolve_all() -> None:
+    """Resolve every spec as soon as the mappers are configured.
+
+    Before any row is loaded, so a process that only reads (a restarted server) has the
+    same resolved specs as one that wrote first. Runs again whenever a model is added.
+    """
+    for cls, spec in list(MODELS.items()):
+        if not spec.ready and getattr(cls, "__table__", None) is not None:
+            spec.resolve()
+
+
 def spec_of(cls: type) -> ModelSpec:
     """The model's spec, resolved on first use (the class is mapped by then)."""
     spec = MODELS[cls]
@@ -123,6 +135,10 @@ _UUID = uuid.UUID
 def fresh_context(obj: Any, values: dict[str, Any], spec: ModelSpec) -> tuple[Any, ...] | None:
     """The row context for the read fast path, or None to take the checked path."""
     global _LAST_SESSION
+    if not spec.ready:
+        # A row loaded before anything resolved its model (a fresh process that reads
+        # before it writes): the checked path resolves the spec.
+        return None
     session_id = values[STATE].session_id
     last = _LAST_SESSION
     if last[0] != session_id or last[1] is None:
