@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, g, json
 from marshmallow import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from mgz.core.schemas import UNKNOWN_FIELD
@@ -209,6 +210,21 @@ def handle_validation_error(error: ValidationError) -> Response:
     return problem(422, errors=flatten_messages(error.messages))
 
 
+def handle_stale_data(_error: StaleDataError) -> Response:
+    """A versioned row changed under a concurrent request: 409, whichever flush saw it.
+
+    Services check the version they were given and flush inside a guard, but any query
+    of theirs may autoflush first; the request's session is rolled back at teardown.
+    """
+    return problem(
+        409,
+        slug="stale-version",
+        title="Veraltete Version",
+        detail="Der Datensatz wurde gleichzeitig geändert. Laden Sie ihn neu.",
+        errors={"version": ["Veraltete Version."]},
+    )
+
+
 def handle_unexpected(error: BaseException) -> Response:
     """Log the failure (type and frames only) and answer 500 without internals."""
     original = getattr(error, "original_exception", None) or error
@@ -225,4 +241,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(Exception, handle_unexpected)
