@@ -28,6 +28,7 @@ from mgz.core import cli as core_cli
 from mgz.core.api import init_api
 from mgz.core.db import Database
 from mgz.core.logs import configure_logging
+from mgz.core.outage import App, register_outage_handlers
 from mgz.crypto import cli as crypto_cli
 from mgz.crypto import keys as crypto_keys
 from mgz.profiling import views as profiling_views
@@ -121,7 +122,7 @@ def create_app(
     if settings["DATABASE_URL"].startswith("sqlite:///"):
         _prepare_sqlite_file(Path(settings["DATABASE_URL"].removeprefix("sqlite:///")))
 
-    app = Flask("mgz", instance_path=str(folder), instance_relative_config=True, static_folder=None)
+    app = App("mgz", instance_path=str(folder), instance_relative_config=True, static_folder=None)
     app.config.update(settings)
     if settings["TRUSTED_PROXIES"]:
         hops = settings["TRUSTED_PROXIES"]
@@ -146,6 +147,7 @@ def create_app(
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs.bp)
     errors.register_error_handlers(app)
+    register_outage_handlers(app)
     for group in CLI_GROUPS:
         app.cli.add_command(group)
     return app

@@ -122,6 +122,21 @@ class PostgresCluster:
             dbname,
         ).stdout
 
+    def restart(self, mode: str = "fast") -> None:
+        """Restart the server as an operator would (``pg_ctl restart -m fast``)."""
+        # -l again: without it the new server would write to our pipe and never close it.
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.logfile),
+            "-m",
+            mode,
+            "-w",
+            "restart",
+        )
+
     def stop(self) -> None:
         """Stop the server and delete its folder."""
         try:

@@ -1,0 +1,78 @@
+"""What the API does while the database is away (a restart, a fail-over).
+
+A lost or refused connection is not an internal error: the request is answered
+503 problem+json with ``Retry-After``. A safe request (GET, HEAD) that failed that
+way is run once more after a short pause, with a new session, so a database
+restart between two requests is not seen by the caller at all (the engine's
+pre-ping replaces the pooled connections the restart killed). A write is never
+retried here: whether its commit reached the database is unknown, and the caller
+decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from mgz.core.errors import handle_unexpected, problem
+
+log = logging.getLogger("mgz.db")
+
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+RETRY_AFTER_SECONDS = 2
+RETRY_PAUSE_SECONDS = 0.5
+_RETRY = "mgz_db_retry"
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not be reached or dropped the connection."""
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def handle_outage(error: DBAPIError) -> Response:
+    """503 with Retry-After; marks a safe request for one more attempt."""
+    # The class only: a driver message may quote SQL parameters.
+    log.warning(
+        "database unavailable",
+        extra={"event": "db_unavailable", "error": type(error.orig).__name__},
+    )
+    if request.method in SAFE_METHODS and not g.get("mgz_db_retried"):
+        g.setdefault(_RETRY, True)
+    return problem(
+        503,
+        slug="database-unavailable",
+        detail="Die Datenbank ist kurz nicht erreichbar. Bitte versuchen Sie es gleich erneut.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+class App(Flask):
+    """Flask with one retry of safe requests that met a database outage."""
+
+    def full_dispatch_request(self) -> Response:  # type: ignore[override]
+        """Dispatch; once more after a pause if a safe request lost the database."""
+        response = super().full_dispatch_request()
+        if g.pop(_RETRY, False):
+            session: Any = g.pop("mgz_session", None)
+            if session is not None:
+                session.close()  # its connection is gone; nothing of it was committed
+            time.sleep(RETRY_PAUSE_SECONDS)
+            g.mgz_db_retried = True
+            response = super().full_dispatch_request()
+        return response
+
+
+def register_outage_handlers(app: Flask) -> None:
+    """Answer database outages 503 instead of 500."""
+    app.register_error_handler(OperationalError, handle_outage)
+    app.register_error_handler(DBAPIError, _outage_or_unexpected)
+
+
+def _outage_or_unexpected(error: DBAPIError) -> Response:
+    return handle_outage(error) if is_outage(error) else handle_unexpected(error)
