@@ -24,10 +24,11 @@ from mgz.core import migrations
 from mgz.core.config import ConfigError
 from mgz.core.db import database
 from mgz.core.demo import ORDER_DATA, run_demo_steps
+from mgz.core.server_log import logger_class
 from mgz.crypto.cli import keys_group
 
 
-def _run_gunicorn(app_factory: Any, bind: str, workers: int) -> None:
+def _run_gunicorn(app_factory: Any, bind: str, workers: int, log_format: str) -> None:
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             # BaseApplication has no config-file loader of its own: read the settings
@@ -38,6 +39,7 @@ def _run_gunicorn(app_factory: Any, bind: str, workers: int) -> None:
                     self.cfg.set(name, value)
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)
+            self.cfg.set("logger_class", logger_class(log_format))
 
         def load(self) -> Flask:
             return app_factory()
@@ -56,7 +58,7 @@ def serve(host: str, port: int, workers: int) -> None:
         click.echo(f"mgz (Demo) läuft auf http://{host}:{port}/api/v1/docs")
         _serve_development(app, host, port)
     else:
-        _run_gunicorn(create_app, f"{host}:{port}", workers)
+        _run_gunicorn(create_app, f"{host}:{port}", workers, app.config["LOG_FORMAT"])
 
 
 def _demo_app() -> Flask:

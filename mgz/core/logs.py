@@ -96,15 +96,21 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+def make_handler(log_format: str) -> logging.Handler:
+    """A stderr handler in mgz's format ("json" or "text") with the request id."""
+    handler = StderrHandler()
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.addFilter(RequestIdFilter())
+    return handler
+
+
 def configure_logging(log_format: str, level: str) -> None:
     """Send mgz's records to stderr in the chosen format; silence werkzeug's access log.
 
     werkzeug's and gunicorn's access lines include the query string, where search
     parameters live; mgz writes its own access line without it.
     """
-    handler = StderrHandler()
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
-    handler.addFilter(RequestIdFilter())
+    handler = make_handler(log_format)
     root = logging.getLogger("mgz")
     for old in list(root.handlers):
         if getattr(old, "_mgz", False):
