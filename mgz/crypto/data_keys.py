@@ -4,16 +4,22 @@ Each data subject has one random data key, stored wrapped by the active master k
 ``data_keys``. Unwrapping costs a master-key AEAD call and a query, so unwrapped keys
 are cached per session (bounded) and dropped at every commit and rollback: a key
 shredded by another transaction is not used past our own transaction's end.
+
+Keys are fetched in batches: every loaded row of a model with encrypted fields notes
+its subject (``note_loaded``), and the first read that misses the cache fetches the
+keys of all noted subjects in one query. A page of 50 files from 50 people costs one
+key query, not 50.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from mgz.core.db import utcnow
@@ -23,7 +29,13 @@ from mgz.crypto.keys import KEY_BYTES, UnwrapError, state, unwrap_dek, wrap_dek
 from mgz.crypto.models import DataKey, RetiredMasterKey
 
 _DEK_CACHE = "mgz.crypto.deks"
+_UNKEYED = "mgz.crypto.unkeyed"
 DEK_CACHE_SIZE = 256
+# How long this process trusts that the active master key is not retired. Retiring
+# the active key is refused, so this only bounds how long a process started with an
+# already retired key in front (an operator's mistake) could keep writing with it.
+ACTIVE_KEY_CHECK_SECONDS = 60.0
+_active_checked: dict[str, float] = {}
 
 
 class Dek(NamedTuple):
@@ -72,6 +84,23 @@ def _clear_cache(session: Session, *_args: Any) -> None:
     cache = session.info.get(_DEK_CACHE)
     if cache is not None:
         cache.clear()
+    session.info.pop(_UNKEYED, None)
+
+
+def note_loaded(session: Session, subject_id: Any) -> None:
+    """Remember a loaded row's subject, so its key comes with the next batch.
+
+    Bounded like the cache: past its size the oldest subjects are forgotten (their
+    keys are then fetched by a later batch).
+    """
+    if type(subject_id) is not uuid.UUID:
+        return
+    unkeyed: dict[int, uuid.UUID] | None = session.info.get(_UNKEYED)
+    if unkeyed is None:
+        unkeyed = session.info[_UNKEYED] = {}
+    unkeyed[subject_id.int] = subject_id
+    if len(unkeyed) > DEK_CACHE_SIZE:
+        del unkeyed[next(iter(unkeyed))]
 
 
 def _clear_at_end(session: Session, transaction: Any) -> None:
@@ -91,7 +120,38 @@ def _load(session: Session, subject_id: uuid.UUID) -> DataKey | None:
         return session.get(DataKey, subject_id)
 
 
-def _unwrap(row: DataKey) -> Dek:
+_KEY_COLUMNS = (DataKey.subject_id, DataKey.dek_version, DataKey.kek_id, DataKey.wrapped_key)
+
+
+def _fetch_batch(session: Session, subject_id: uuid.UUID, cache: DekCache) -> Dek | None:
+    """Fetch and unwrap the keys of ``subject_id`` and of every noted subject at once.
+
+    Returns the key of ``subject_id`` (None if it has no row). A noted subject whose
+    key is shredded or does not unwrap is skipped here: its own read reports it.
+    """
+    unkeyed: dict[int, uuid.UUID] = session.info.pop(_UNKEYED, None) or {}
+    wanted = {subject_id.int: subject_id}
+    for number, subject in unkeyed.items():
+        if number not in cache and len(wanted) < DEK_CACHE_SIZE:
+            wanted[number] = subject
+    with session.no_autoflush:
+        rows = session.execute(
+            select(*_KEY_COLUMNS).where(DataKey.subject_id.in_(list(wanted.values())))
+        ).all()
+    found: Dek | None = None
+    for row in rows:
+        if row.subject_id == subject_id:
+            found = _unwrap(row)  # raises for the subject actually read
+            cache.put(subject_id, found)
+            continue
+        try:
+            cache.put(row.subject_id, _unwrap(row))
+        except (DecryptionError, SubjectShreddedError):
+            continue
+    return found
+
+
+def _unwrap(row: Any) -> Dek:
     if row.wrapped_key is None or row.kek_id is None:
         raise SubjectShreddedError()
     try:
@@ -108,29 +168,46 @@ def key_for_reading(session: Session, subject_id: uuid.UUID) -> Dek:
     cache = dek_cache(session)
     dek = cache.lookup(subject_id)
     if dek is None:
-        row = _load(session, subject_id)
-        if row is None:
+        dek = _fetch_batch(session, subject_id, cache)
+        if dek is None:
             raise DecryptionError(reason="missing_key")
-        dek = _unwrap(row)
-        cache.put(subject_id, dek)
     return dek
 
 
-def key_for_writing(session: Session, subject_id: uuid.UUID) -> Dek:
-    """The subject's data key, created and wrapped by the active master key if new."""
+def _check_active_not_retired(session: Session, active_id: str) -> None:
+    """Refuse to wrap new keys with a retired master key (checked once a minute)."""
+    now = time.monotonic()
+    if _active_checked.get(active_id, 0.0) > now:
+        return
+    with session.no_autoflush:
+        if session.get(RetiredMasterKey, active_id) is not None:
+            raise KeyNotUsableError(
+                f"Der aktive Hauptschlüssel {active_id} ist stillgelegt; "
+                "bitte einen neuen Schlüssel voranstellen."
+            )
+    _active_checked[active_id] = now + ACTIVE_KEY_CHECK_SECONDS
+
+
+def forget_active_key_check() -> None:
+    """Check the active master key again on next use (keys were retired or changed)."""
+    _active_checked.clear()
+
+
+def key_for_writing(session: Session, subject_id: uuid.UUID, *, is_new: bool = False) -> Dek:
+    """The subject's data key, created and wrapped by the active master key if new.
+
+    ``is_new``: the subject is a row being inserted now (its own primary key), so it
+    cannot have a key yet and none is looked up. Should one exist all the same (a
+    reused id), the key's primary key refuses the second one at the INSERT.
+    """
     cache = dek_cache(session)
     dek = cache.lookup(subject_id)
     if dek is not None:
         return dek
-    row = _load(session, subject_id)
+    row = None if is_new else _load(session, subject_id)
     if row is None:
         master = state().master
-        with session.no_autoflush:
-            if session.get(RetiredMasterKey, master.active_id) is not None:
-                raise KeyNotUsableError(
-                    f"Der aktive Hauptschlüssel {master.active_id} ist stillgelegt; "
-                    "bitte einen neuen Schlüssel voranstellen."
-                )
+        _check_active_not_retired(session, master.active_id)
         raw = os.urandom(KEY_BYTES)
         kek_id, wrapped = wrap_dek(master, subject_id, 1, raw)
         session.add(

@@ -40,6 +40,7 @@ def _seal_rows(session: Session, spec: ModelSpec, objects: list[Any], *, insert:
     cache = dek_cache(session)
     session_id = session.hash_key
     pk = spec.pk
+    own_subject = spec.subject == pk
     fields = [(name, f.slot, f.storage, f.prefix) for name, f in spec.fields.items()]
     urandom = os.urandom
     nonce_bytes = fmt.NONCE_BYTES
@@ -51,7 +52,8 @@ def _seal_rows(session: Session, spec: ModelSpec, objects: list[Any], *, insert:
         row = row_context(obj, values, spec, session_id, cache)
         dek = cache.get(row[3])
         if dek is None:
-            dek = key_for_writing(session, row[1])
+            # A new row that is its own subject (a client) cannot have a key yet.
+            dek = key_for_writing(session, row[1], is_new=insert and own_subject)
         header = dek.header
         encrypt = dek.aead.encrypt
         tail = row[2] + header

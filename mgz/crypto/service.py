@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from mgz.audit.service import record as audit_record
 from mgz.core.actor import Actor
 from mgz.core.db import Base, utcnow
+from mgz.crypto.data_keys import forget_active_key_check
 from mgz.crypto.errors import KeyInUseError, KeyNotUsableError
 from mgz.crypto.keys import MasterKeys, UnwrapError, unwrap_dek, wrap_dek
 from mgz.crypto.models import DataKey, RetiredMasterKey
@@ -218,6 +219,7 @@ def retire(session: Session, actor: Actor, master: MasterKeys, kek_id: str) -> R
         return existing
     retired = RetiredMasterKey(kek_id=kek_id, retired_at=utcnow(), retired_by=actor.username)
     session.add(retired)
+    forget_active_key_check()
     audit_record(session, actor, "keys.retire", object_type="master_key", object_id=kek_id)
     session.flush()
     return retired

@@ -59,7 +59,7 @@ from sqlalchemy.orm.properties import MappedColumn
 from mgz.crypto import fields as fmt
 from mgz.crypto import sealing  # noqa: F401 - registers the flush hook
 from mgz.crypto.blind_index import INDEX_LENGTH, blind_index_of
-from mgz.crypto.data_keys import dek_cache, key_for_reading
+from mgz.crypto.data_keys import dek_cache, key_for_reading, note_loaded
 from mgz.crypto.errors import DecryptionError
 from mgz.crypto.failures import ACTOR_INFO, report_failure
 from mgz.crypto.registry import (
@@ -116,6 +116,7 @@ class EncryptedField(property):
         if spec is None:
             spec = MODELS[owner] = ModelSpec(owner, subject=self.subject)
             event.listen(owner, "expire", _on_expire)
+            event.listen(owner, "load", _on_load)
         if spec.subject != self.subject:
             raise TypeError(f"{owner.__name__}: all encrypted fields need the same subject")
         spec.fields[name] = self
@@ -306,6 +307,13 @@ def decrypt_fields(*objects: Any) -> None:
         spec = MODELS.get(type(obj))
         for name in spec.fields if spec is not None else ():
             getattr(obj, name)
+
+
+def _on_load(obj: Any, context: Any) -> None:
+    """A row came from the database: its subject's key joins the next batch fetch."""
+    spec = MODELS.get(type(obj))
+    if spec is not None:
+        note_loaded(context.session, obj.__dict__.get(spec.subject))
 
 
 def _on_expire(obj: Any, attributes: Any) -> None:
