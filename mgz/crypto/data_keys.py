@@ -19,13 +19,13 @@ import uuid
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from mgz.core.db import utcnow
 from mgz.crypto import fields as fmt
 from mgz.crypto.errors import DecryptionError, KeyNotUsableError, SubjectShreddedError
-from mgz.crypto.keys import KEY_BYTES, UnwrapError, state, unwrap_dek, wrap_dek
+from mgz.crypto.keys import KEY_BYTES, MasterKeys, UnwrapError, state, unwrap_dek, wrap_dek
 from mgz.crypto.models import DataKey, RetiredMasterKey
 
 _DEK_CACHE = "mgz.crypto.deks"
@@ -120,7 +120,10 @@ def _load(session: Session, subject_id: uuid.UUID) -> DataKey | None:
         return session.get(DataKey, subject_id)
 
 
-_KEY_COLUMNS = (DataKey.subject_id, DataKey.dek_version, DataKey.kek_id, DataKey.wrapped_key)
+# Built once; the expanding IN takes any number of subjects.
+_KEYS_OF = select(
+    DataKey.subject_id, DataKey.dek_version, DataKey.kek_id, DataKey.wrapped_key
+).where(DataKey.subject_id.in_(bindparam("subjects", expanding=True)))
 
 
 def _fetch_batch(session: Session, subject_id: uuid.UUID, cache: DekCache) -> Dek | None:
@@ -135,28 +138,27 @@ def _fetch_batch(session: Session, subject_id: uuid.UUID, cache: DekCache) -> De
         if number not in cache and len(wanted) < DEK_CACHE_SIZE:
             wanted[number] = subject
     with session.no_autoflush:
-        rows = session.execute(
-            select(*_KEY_COLUMNS).where(DataKey.subject_id.in_(list(wanted.values())))
-        ).all()
+        rows = session.execute(_KEYS_OF, {"subjects": list(wanted.values())}).all()
     found: Dek | None = None
+    master = state().master
     for row in rows:
         if row.subject_id == subject_id:
-            found = _unwrap(row)  # raises for the subject actually read
+            found = _unwrap(row, master)  # raises for the subject actually read
             cache.put(subject_id, found)
             continue
         try:
-            cache.put(row.subject_id, _unwrap(row))
+            cache.put(row.subject_id, _unwrap(row, master))
         except (DecryptionError, SubjectShreddedError):
             continue
     return found
 
 
-def _unwrap(row: Any) -> Dek:
+def _unwrap(row: Any, master: MasterKeys | None = None) -> Dek:
     if row.wrapped_key is None or row.kek_id is None:
         raise SubjectShreddedError()
     try:
         raw = unwrap_dek(
-            state().master, row.kek_id, row.subject_id, row.dek_version, row.wrapped_key
+            master or state().master, row.kek_id, row.subject_id, row.dek_version, row.wrapped_key
         )
     except UnwrapError as exc:
         raise DecryptionError(reason=exc.reason) from None

@@ -75,10 +75,22 @@ class MasterKeys:
 
     active_id: str
     keys: Mapping[str, bytes]
+    # One AESGCM per KEK: its key schedule is computed once, not per wrapped key.
+    _aeads: dict[str, AESGCM] = field(default_factory=dict, init=False, compare=False)
 
     def __repr__(self) -> str:
         # Key bytes never appear in a repr, a log line or a debugger's config dump.
         return f"MasterKeys(active={self.active_id!r}, ids={sorted(self.keys)!r})"
+
+    def aead(self, kek_id: str) -> AESGCM | None:
+        """The AEAD of KEK ``kek_id`` (None if it is not configured)."""
+        aead = self._aeads.get(kek_id)
+        if aead is None:
+            kek = self.keys.get(kek_id)
+            if kek is None:
+                return None
+            aead = self._aeads[kek_id] = AESGCM(kek)
+        return aead
 
     @property
     def active_key(self) -> bytes:
@@ -297,7 +309,9 @@ def wrap_dek(
     """Wrap ``dek`` under the active KEK: returns (kek id, nonce + ciphertext + tag)."""
     nonce = os.urandom(NONCE_BYTES)
     kek_id = master.active_id
-    sealed = AESGCM(master.active_key).encrypt(nonce, dek, _dek_ad(kek_id, subject_id, dek_version))
+    aead = master.aead(kek_id)
+    assert aead is not None  # noqa: S101 - the active id is one of the keys by construction
+    sealed = aead.encrypt(nonce, dek, _dek_ad(kek_id, subject_id, dek_version))
     return kek_id, nonce + sealed
 
 
@@ -305,11 +319,11 @@ def unwrap_dek(
     master: MasterKeys, kek_id: str, subject_id: uuid.UUID, dek_version: int, wrapped: bytes
 ) -> bytes:
     """Unwrap a data key; raise UnwrapError("unknown_kek" or "dek_tag")."""
-    kek = master.keys.get(kek_id)
-    if kek is None:
+    aead = master.aead(kek_id)
+    if aead is None:
         raise UnwrapError("unknown_kek")
     try:
-        dek = AESGCM(kek).decrypt(
+        dek = aead.decrypt(
             wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _dek_ad(kek_id, subject_id, dek_version)
         )
     except (InvalidTag, ValueError):
