@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, json, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import RAISE
@@ -19,6 +21,7 @@ from werkzeug.exceptions import (
 )
 
 from mgz.core import errors
+from mgz.core.schemas import MAX_NESTING
 
 API_PREFIX = "/api/v1"
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -62,8 +65,30 @@ def _assign_request_id() -> None:
     g.request_started = time.perf_counter()
 
 
+def _too_deep(value: Any) -> bool:
+    """Whether JSON nests deeper than MAX_NESTING (iterative: no recursion limit)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = (
+            item.values() if isinstance(item, Mapping) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, Mapping | list):
+                if depth >= MAX_NESTING:
+                    return True
+                pending.append((child, depth + 1))
+    return False
+
+
+def _bad_body(message: str) -> BadRequest:
+    error = BadRequest()
+    error.data = {"errors": {"_body": [message]}}  # type: ignore[attr-defined]
+    return error
+
+
 def _check_body() -> None:
-    """Refuse oversized, non-JSON and malformed JSON bodies before any view runs."""
+    """Refuse oversized, non-JSON, malformed and too deeply nested bodies before any view."""
     if request.method not in _BODY_METHODS or not request.path.startswith(API_PREFIX):
         return
     length = request.content_length
@@ -76,10 +101,18 @@ def _check_body() -> None:
     if request.mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType()
     data = request.get_data(cache=True)  # raises 413 past the limit for chunked bodies
-    if data and request.get_json(silent=True) is None:
-        error = BadRequest()
-        error.data = {"errors": {"_body": ["Kein gültiges JSON."]}}  # type: ignore[attr-defined]
-        raise error
+    if not data:
+        return
+    try:
+        parsed = json.loads(data)
+    except RecursionError:
+        raise _bad_body(f"JSON höchstens {MAX_NESTING} Ebenen tief.") from None
+    except ValueError:
+        raise _bad_body("Kein gültiges JSON.") from None
+    if parsed is None:
+        raise _bad_body("Kein gültiges JSON.")
+    if _too_deep(parsed):
+        raise _bad_body(f"JSON höchstens {MAX_NESTING} Ebenen tief.")
 
 
 def _finish(response: Response) -> Response:

@@ -74,6 +74,10 @@ MAX_INT32 = 2**31 - 1
 # Beyond any field's own range; JSON allows such numbers, the databases do not.
 _LARGEST_NUMBER = 2**53
 
+# Deeper JSON than any request schema has is refused before parsing goes on (and
+# before the recursive walks below could run out of stack).
+MAX_NESTING = 16
+
 
 def _refuse_unstorable(value: Any, path: str, errors: dict[str, list[str]]) -> None:
     """Find NUL characters and numbers no database column can hold, anywhere in the input.

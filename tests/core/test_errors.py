@@ -19,10 +19,17 @@ CANARY = "Zzyzx-Canary-Quetzalcoatl-4711"
 probe = Blueprint("probe", __name__, url_prefix="/api/v1/probe")
 
 
+class ProbeLine(InputSchema):
+    text = fields.String()
+    amount = fields.Float()
+
+
 class ProbeIn(InputSchema):
     name = fields.String(required=True, validate=validate.Length(max=20))
     count = fields.Integer(required=True)
     born_on = fields.Date()
+    lines = fields.List(fields.Nested(ProbeLine))
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
 @probe.route("/items")
@@ -212,3 +219,19 @@ def test_nul_characters_and_huge_numbers_are_422_not_500(probe_client, db, paylo
     response = probe_client.post("/api/v1/probe/items", json=payload)
     body = assert_problem(response, 422)
     assert field in body["errors"]
+
+
+@pytest.mark.parametrize("depth", [17, 1000, 100_000])
+@pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/users", "/api/v1/nowhere"])
+def test_deeply_nested_json_is_400_before_authentication(client, path, depth):
+    """Review finding: 1,000 levels raised RecursionError (500), anonymously."""
+    body = '{"username": ' + "[" * depth + "]" * depth + "}"
+    response = client.post(path, data=body, content_type="application/json")
+    body = assert_problem(response, 400)
+    assert body["errors"] == {"_body": ["JSON höchstens 16 Ebenen tief."]}
+
+
+def test_nesting_up_to_the_limit_reaches_the_schema(probe_client):
+    body = '{"name": "a", "count": 1, "answers": {"k": ' + "[" * 14 + "]" * 14 + "}}"
+    response = probe_client.post("/api/v1/probe/items", data=body, content_type="application/json")
+    assert response.status_code == 200
