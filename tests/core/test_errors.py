@@ -221,6 +221,52 @@ def test_nul_characters_and_huge_numbers_are_422_not_500(probe_client, db, paylo
     assert field in body["errors"]
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"name": "a", "count": 1, CANARY: 1e400},
+        {"name": "a", "count": 1, CANARY: float("nan")},
+        {"name": "a", "count": 1, CANARY: "a\u0000b"},
+        {"name": "a", "count": 1, "lines": [{"text": "x", CANARY: 1e400}]},
+        {"name": "a", "count": 1, "lines": [{CANARY: {"deeper": float("nan")}}]},
+        {"name": "a", "count": 1, "answers": {CANARY: 1e400}},
+        {"name": "a", "count": 1, "answers": {CANARY: "a\u0000b"}},
+        {"name": "a", "count": 1, "answers": {CANARY: "ok", "x": "y"}, "lines": {CANARY: 1}},
+        {"name": "a", "count": 1, f"{CANARY}\u0000": 1},
+    ],
+)
+def test_submitted_keys_never_appear_in_error_bodies(probe_client, payload):
+    """Review finding: a key whose value was non-finite or held NUL came back verbatim."""
+    data = json.dumps(payload)  # 1e400 is dumped as Infinity, which Python's JSON reads
+    response = probe_client.post("/api/v1/probe/items", data=data, content_type="application/json")
+    assert response.status_code in {400, 422}
+    assert response.mimetype == "application/problem+json"
+    assert CANARY not in response.get_data(as_text=True)
+    for key in response.get_json().get("errors", {}):
+        assert key.split(".")[0] in {"_unknown", "_schema", "_body", *ProbeIn().fields}
+
+
+def test_errors_of_known_fields_keep_their_path(probe_client):
+    payload = '{"name": "a", "count": 1e400, "lines": [{"amount": NaN, "text": "x\\u0000"}],'
+    payload += ' "answers": {"' + CANARY + '": Infinity}}'
+    response = probe_client.post(
+        "/api/v1/probe/items", data=payload, content_type="application/json"
+    )
+    body = assert_problem(response, 422)
+    assert set(body["errors"]) == {"count", "lines.0.amount", "lines.0.text", "answers"}
+    assert CANARY not in response.get_data(as_text=True)
+
+
+def test_a_huge_key_is_not_echoed_and_the_answer_stays_small(client):
+    """90 KB of key gave 90 KB of answer, anonymously, on the login route."""
+    key = "Zz" + "name" * 22_000
+    body = '{"username": "x", "password": "y", "' + key + '": 1e400}'
+    response = client.post("/api/v1/auth/login", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"_unknown": ["Unbekanntes Feld."]}
+    assert len(response.get_data()) < 1000
+
+
 @pytest.mark.parametrize("depth", [17, 1000, 100_000])
 @pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/users", "/api/v1/nowhere"])
 def test_deeply_nested_json_is_400_before_authentication(client, path, depth):
