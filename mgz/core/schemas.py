@@ -83,14 +83,15 @@ _LARGEST_NUMBER = 2**53
 MAX_NESTING = 16
 
 _REFUSED_CHARACTER = "Enthält ein unzulässiges Zeichen."
-# NUL: PostgreSQL refuses it in text.
-_UNSTORABLE_TEXT = re.compile("\x00")
+# NUL (PostgreSQL refuses it in text) and lone UTF-16 surrogates (JSON's "\\ud800":
+# no valid UTF-8 holds them, so they cannot be stored or shown faithfully).
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 def _refuse_unstorable(value: Any, depth: int = 0) -> Any:
     """Messages, shaped like marshmallow's, for what no database column can hold.
 
-    NUL characters and numbers beyond any column, anywhere in the
+    NUL characters, lone surrogates and numbers beyond any column, anywhere in the
     input, would otherwise reach the database and come back as a 500 instead of a
     422. The messages are keyed like the input; :func:`known_messages` then keeps
     only keys that are field names, so a submitted key is never echoed.

@@ -281,3 +281,32 @@ def test_nesting_up_to_the_limit_reaches_the_schema(probe_client):
     body = '{"name": "a", "count": 1, "answers": {"k": ' + "[" * 14 + "]" * 14 + "}}"
     response = probe_client.post("/api/v1/probe/items", data=body, content_type="application/json")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"name": "a\\ud800b", "count": 1}',
+        '{"name": "a\\udfff", "count": 1}',
+        '{"name": "a", "count": 1, "lines": [{"text": "\\udc00"}]}',
+        '{"name": "a", "count": 1, "answers": {"k": "\\ud83d"}}',
+        '{"name": "a", "count": 1, "answers": {"k\\udc00": "v"}}',
+        '{"name": "a", "count": 1, "answers": {"k\\u0000": "v"}}',
+    ],
+)
+def test_lone_surrogates_are_422_like_nul(probe_client, db, payload):
+    response = probe_client.post(
+        "/api/v1/probe/items", data=payload, content_type="application/json"
+    )
+    body = assert_problem(response, 422)
+    assert list(body["errors"].values()) == [["Enthält ein unzulässiges Zeichen."]]
+    assert db.execute(text("SELECT count(*) FROM probe_items")).scalar() == 0
+
+
+def test_a_surrogate_pair_is_an_ordinary_character(probe_client):
+    response = probe_client.post(
+        "/api/v1/probe/items",
+        data='{"name": "\\ud83d\\ude00", "count": 1}',
+        content_type="application/json",
+    )
+    assert response.status_code == 200
