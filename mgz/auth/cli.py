@@ -102,6 +102,20 @@ def users_disable(username: str) -> None:
         click.echo(f"{user.username} gesperrt")
 
 
+@users_group.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Enable a disabled account again (its old tokens stay revoked)."""
+    with session_scope(current_app) as db:
+        try:
+            user = service.user_by_name(db, username)
+            service.enable_user(db, Actor.system("users enable"), user)
+        except DomainError as error:
+            _fail(error)
+        db.commit()
+        click.echo(f"{user.username} entsperrt")
+
+
 @users_group.command("reset-password")
 @click.argument("username")
 @click.option("--generate-password", is_flag=True, help="Passwort erzeugen und einmal anzeigen.")

@@ -145,10 +145,25 @@ class UserDisable(MethodView):
 
     @roles_required("admin")
     @blp.response(200, UserSchema)
+    @blp.alt_response(409, description="letztes aktives Admin-Konto")
     def post(self, user_id: int) -> User:
-        """Konto sperren."""
+        """Konto sperren (nicht das letzte aktive Admin-Konto)."""
         db = get_session()
         user = service.disable_user(db, policy.current_actor(), service.get_user(db, user_id))
+        db.commit()
+        return user
+
+
+@blp.route("/users/<int:user_id>/enable")
+class UserEnable(MethodView):
+    """Enable a disabled account again (admins)."""
+
+    @roles_required("admin")
+    @blp.response(200, UserSchema)
+    def post(self, user_id: int) -> User:
+        """Konto entsperren (alte Tokens bleiben widerrufen)."""
+        db = get_session()
+        user = service.enable_user(db, policy.current_actor(), service.get_user(db, user_id))
         db.commit()
         return user
 
