@@ -122,7 +122,7 @@ class Users(MethodView):
         return user
 
 
-@blp.route("/users/<int:user_id>/roles")
+@blp.route("/users/<id:user_id>/roles")
 class UserRoles(MethodView):
     """A user's roles (admins)."""
 
@@ -139,7 +139,7 @@ class UserRoles(MethodView):
         return user
 
 
-@blp.route("/users/<int:user_id>/disable")
+@blp.route("/users/<id:user_id>/disable")
 class UserDisable(MethodView):
     """Disable an account (admins)."""
 
@@ -154,7 +154,7 @@ class UserDisable(MethodView):
         return user
 
 
-@blp.route("/users/<int:user_id>/enable")
+@blp.route("/users/<id:user_id>/enable")
 class UserEnable(MethodView):
     """Enable a disabled account again (admins)."""
 
@@ -168,7 +168,7 @@ class UserEnable(MethodView):
         return user
 
 
-@blp.route("/users/<int:user_id>/tokens")
+@blp.route("/users/<id:user_id>/tokens")
 class UserTokens(MethodView):
     """A user's API tokens (admins)."""
 
@@ -198,7 +198,7 @@ class UserTokens(MethodView):
         return {**shown, "token": raw}
 
 
-@blp.route("/tokens/<int:token_id>")
+@blp.route("/tokens/<id:token_id>")
 class Token(MethodView):
     """Revoke an API token (admins)."""
 

@@ -19,9 +19,10 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
     UnsupportedMediaType,
 )
+from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
 from mgz.core import errors
-from mgz.core.schemas import MAX_NESTING
+from mgz.core.schemas import MAX_INT32, MAX_NESTING
 
 API_PREFIX = "/api/v1"
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -57,6 +58,32 @@ class Blueprint(SmorestBlueprint):
     """A flask-smorest blueprint mounted under /api/v1."""
 
     ARGUMENTS_PARSER = Parser()
+
+
+class IdConverter(IntegerConverter):
+    """``<id:user_id>``: a row id of an INTEGER column, 1 … 2^31-1.
+
+    Flask's ``int`` takes any number of digits; PostgreSQL then fails on values
+    past 2^31-1 and SQLite past 2^63-1, with a 500. Out of range is 404 (no such
+    row). flask-smorest states the bounds in the OpenAPI document.
+    """
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_INT32)
+
+
+class KeyConverter(BaseConverter):
+    """``<key:list_name>``: a code, name or pseudonymous id (case number, list name).
+
+    Flask's ``string`` takes any character but "/", NUL included, which PostgreSQL
+    refuses in text (a 500); anything else than these characters is 404.
+    """
+
+    regex = r"[A-Za-z0-9_.:+-]{1,64}"
+
+
+def _key_schema(converter: BaseConverter) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^{converter.regex}$", "minLength": 1, "maxLength": 64}
 
 
 def _assign_request_id() -> None:
@@ -152,7 +179,10 @@ def init_api(app: Flask) -> Api:
             "servers": [{"url": "/"}],
         },
     )
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["key"] = KeyConverter
     api = Api(app)
+    api.register_converter(KeyConverter, _key_schema)
     app.extensions["mgz.api"] = api
     app.before_request(_assign_request_id)
     app.before_request(_check_body)

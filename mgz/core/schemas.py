@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
@@ -74,6 +75,8 @@ _install_german_messages()
 
 # Largest value of an INTEGER column (ids, versions) on PostgreSQL.
 MAX_INT32 = 2**31 - 1
+# Largest value of a BIGINT column (the audit log's sequence numbers); SQLite's too.
+MAX_INT64 = 2**63 - 1
 
 # Beyond any field's own range; JSON allows such numbers, the databases do not.
 _LARGEST_NUMBER = 2**53
@@ -86,6 +89,69 @@ _REFUSED_CHARACTER = "Enthält ein unzulässiges Zeichen."
 # NUL (PostgreSQL refuses it in text) and lone UTF-16 surrogates (JSON's "\\ud800":
 # no valid UTF-8 holds them, so they cannot be stored or shown faithfully).
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _as_list(validators: Any) -> list[Any]:
+    if validators is None:
+        return []
+    return list(validators) if isinstance(validators, list | tuple) else [validators]
+
+
+class _BoundedInteger(fields.Integer):
+    """An integer limited to what its column holds; the range is in the OpenAPI document."""
+
+    minimum: int = 1
+    maximum: int = MAX_INT32
+
+    def __init__(self, **kwargs: Any) -> None:
+        bounds = validate.Range(min=self.minimum, max=self.maximum)
+        super().__init__(validate=[bounds, *_as_list(kwargs.pop("validate", None))], **kwargs)
+
+
+class Id(_BoundedInteger):
+    """The id of a row with an INTEGER key (users, API tokens): 1 … 2^31-1."""
+
+
+class Version(_BoundedInteger):
+    """An optimistic-locking version (INTEGER column): 1 … 2^31-1."""
+
+
+class SequenceNumber(_BoundedInteger):
+    """A position in the audit chain (BIGINT column): 0 … 2^63-1; 0 is "from the start"."""
+
+    minimum = 0
+    maximum = MAX_INT64
+
+
+TIMESTAMP_MIN = datetime(1900, 1, 1, tzinfo=UTC)
+TIMESTAMP_MAX = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+class Timestamp(fields.AwareDateTime):
+    """An ISO 8601 instant with time zone, loaded as UTC, between 1900 and 9999 (UTC).
+
+    ``0001-01-01T00:00:00+01:00`` is a valid ISO string whose UTC time lies before
+    the year 1; converting it (as the database layer does) would raise. The range
+    is stated in the OpenAPI document (``x-minimum``/``x-maximum``).
+    """
+
+    default_error_messages = {  # noqa: RUF012 - marshmallow reads a class attribute
+        "range": "Muss zwischen 1900-01-01T00:00:00Z und 9999-12-31T23:59:59Z liegen.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        bounds = validate.Range(
+            min=TIMESTAMP_MIN, max=TIMESTAMP_MAX, error=self.default_error_messages["range"]
+        )
+        validators = [bounds, *_as_list(kwargs.pop("validate", None))]
+        super().__init__(validate=validators, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("range") from None
 
 
 def _refuse_unstorable(value: Any, depth: int = 0) -> Any:

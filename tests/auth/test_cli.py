@@ -5,6 +5,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from mgz.audit.models import AuditEvent
@@ -114,6 +115,14 @@ def test_users_disable_refuses_the_last_active_admin(db, runner):
     db.expire_all()
     assert service.find_user(db, admin.username).disabled_at is None
     assert actions(db, start) == []
+
+
+@pytest.mark.parametrize("token_id", ["2147483648", "9223372036854775808", "0"])
+def test_tokens_revoke_refuses_ids_beyond_the_column(db, runner, token_id):
+    result = runner.invoke(args=["tokens", "revoke", token_id])
+    assert result.exit_code == 2  # a usage error, not a traceback
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
 
 
 def test_enable_totp_prints_the_uri_once(app, db, runner):
