@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from mgz.core.schemas import MAX_INT32, InputSchema, OutputSchema
+from mgz.core.schemas import Id, InputSchema, OutputSchema, SequenceNumber, Timestamp
 
 _CODE = validate.Regexp(r"^[a-z][a-z0-9_.:-]{0,63}$")
 _ID = validate.Regexp(r"^[A-Za-z0-9_.:+-]{1,64}$")
@@ -13,15 +13,13 @@ _ID = validate.Regexp(r"^[A-Za-z0-9_.:+-]{1,64}$")
 class EventQuerySchema(InputSchema):
     """Filters and keyset paging of the event list."""
 
-    actor_user_id = fields.Integer(validate=validate.Range(min=1, max=MAX_INT32))
+    actor_user_id = Id()
     action = fields.String(validate=_CODE)
     object_type = fields.String(validate=_CODE)
     object_id = fields.String(validate=_ID)
-    since = fields.AwareDateTime(metadata={"description": "inklusive, ISO 8601 mit Zeitzone"})
-    until = fields.AwareDateTime(metadata={"description": "exklusive, ISO 8601 mit Zeitzone"})
-    after_seq = fields.Integer(
-        load_default=0, validate=validate.Range(min=0), metadata={"description": "Seite ab"}
-    )
+    since = Timestamp(metadata={"description": "inklusive, ISO 8601 mit Zeitzone"})
+    until = Timestamp(metadata={"description": "exklusive, ISO 8601 mit Zeitzone"})
+    after_seq = SequenceNumber(load_default=0, metadata={"description": "Seite ab"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -29,7 +27,7 @@ class ObjectEventQuerySchema(InputSchema):
     """Paging of "who touched this object"."""
 
     object_type = fields.String(validate=_CODE)
-    after_seq = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after_seq = SequenceNumber(load_default=0)
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 

@@ -44,7 +44,7 @@ class Events(MethodView):
         return _page(events, limit)
 
 
-@blp.route("/objects/<string:object_id>/events")
+@blp.route("/objects/<key:object_id>/events")
 class ObjectEvents(MethodView):
     """Who touched an object (by its pseudonymous id, e.g. the case number)."""
 

@@ -18,6 +18,7 @@ from mgz.core.actor import Actor
 from mgz.core.db import session_scope
 from mgz.core.demo import demo_step
 from mgz.core.errors import DomainError
+from mgz.core.schemas import MAX_INT32
 
 users_group = AppGroup("users", help="Konten verwalten.")
 tokens_group = AppGroup("tokens", help="Persönliche API-Tokens verwalten.")
@@ -102,6 +103,20 @@ def users_disable(username: str) -> None:
         click.echo(f"{user.username} gesperrt")
 
 
+@users_group.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Enable a disabled account again (its old tokens stay revoked)."""
+    with session_scope(current_app) as db:
+        try:
+            user = service.user_by_name(db, username)
+            service.enable_user(db, Actor.system("users enable"), user)
+        except DomainError as error:
+            _fail(error)
+        db.commit()
+        click.echo(f"{user.username} entsperrt")
+
+
 @users_group.command("reset-password")
 @click.argument("username")
 @click.option("--generate-password", is_flag=True, help="Passwort erzeugen und einmal anzeigen.")
@@ -159,7 +174,7 @@ def tokens_create(username: str, label: str, days: int) -> None:
 
 
 @tokens_group.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, MAX_INT32))
 def tokens_revoke(token_id: int) -> None:
     """Revoke an API token at once."""
     with session_scope(current_app) as db:

@@ -174,6 +174,10 @@ def set_roles(session: Session, actor: Actor, user: User, roles: Iterable[str]) 
     before = user.roles
     if chosen == before:
         return user
+    if "admin" not in chosen:
+        _refuse_last_admin(
+            session, user, "Dem letzten aktiven Admin-Konto kann die Rolle nicht entzogen werden."
+        )
     user.role_rows = [row for row in user.role_rows if row.role in chosen]
     for role in sorted(chosen - before):
         user.role_rows.append(UserRole(role=role))
@@ -203,11 +207,48 @@ def _end_all_sessions(session: Session, user: User) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _lock_admins(session: Session) -> None:
+    """Serialise changes that could leave no active admin, until the next commit.
+
+    Without it two admins on PostgreSQL could disable each other at the same time,
+    each seeing the other still active. SQLite serialises every write transaction.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("users:active-admins"))))
+
+
+def _refuse_last_admin(session: Session, user: User, detail: str) -> None:
+    """ConflictError if ``user`` is the only active admin (nobody could manage accounts)."""
+    if user.is_disabled or "admin" not in user.roles:
+        return
+    _lock_admins(session)
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .join(UserRole)
+        .where(UserRole.role == "admin", User.disabled_at.is_(None), User.id != user.id)
+    )
+    if not others:
+        raise ConflictError(detail)
+
+
 def disable_user(session: Session, actor: Actor, user: User) -> User:
-    """Disable an account: its sessions end, its tokens stop working; audited."""
+    """Disable an account: its sessions end, its tokens are revoked; audited.
+
+    The last active admin is not disabled (409): nobody could manage accounts any
+    more. Tokens are revoked rather than left unusable, so that enabling the
+    account later does not bring old, possibly leaked, tokens back to life.
+    """
     if user.disabled_at is None:
+        _refuse_last_admin(
+            session, user, "Das letzte aktive Admin-Konto kann nicht gesperrt werden."
+        )
         user.disabled_at = utcnow()
         ended = _end_all_sessions(session, user)
+        for token in session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            revoke_token(session, actor, token.id)
         audit.record(
             session,
             actor,
@@ -216,6 +257,25 @@ def disable_user(session: Session, actor: Actor, user: User) -> User:
             object_id=str(user.id),
             fields=["disabled_at"],
             details={"sessions_ended": ended},
+        )
+    return user
+
+
+def enable_user(session: Session, actor: Actor, user: User) -> User:
+    """Enable a disabled account again; audited ``user.enable``.
+
+    The account signs in with its password as before; sessions ended and tokens
+    revoked by the disabling stay so.
+    """
+    if user.disabled_at is not None:
+        user.disabled_at = None
+        audit.record(
+            session,
+            actor,
+            "user.enable",
+            object_type="user",
+            object_id=str(user.id),
+            fields=["disabled_at"],
         )
     return user
 

@@ -122,7 +122,7 @@ class Users(MethodView):
         return user
 
 
-@blp.route("/users/<int:user_id>/roles")
+@blp.route("/users/<id:user_id>/roles")
 class UserRoles(MethodView):
     """A user's roles (admins)."""
 
@@ -139,21 +139,36 @@ class UserRoles(MethodView):
         return user
 
 
-@blp.route("/users/<int:user_id>/disable")
+@blp.route("/users/<id:user_id>/disable")
 class UserDisable(MethodView):
     """Disable an account (admins)."""
 
     @roles_required("admin")
     @blp.response(200, UserSchema)
+    @blp.alt_response(409, description="letztes aktives Admin-Konto")
     def post(self, user_id: int) -> User:
-        """Konto sperren."""
+        """Konto sperren (nicht das letzte aktive Admin-Konto)."""
         db = get_session()
         user = service.disable_user(db, policy.current_actor(), service.get_user(db, user_id))
         db.commit()
         return user
 
 
-@blp.route("/users/<int:user_id>/tokens")
+@blp.route("/users/<id:user_id>/enable")
+class UserEnable(MethodView):
+    """Enable a disabled account again (admins)."""
+
+    @roles_required("admin")
+    @blp.response(200, UserSchema)
+    def post(self, user_id: int) -> User:
+        """Konto entsperren (alte Tokens bleiben widerrufen)."""
+        db = get_session()
+        user = service.enable_user(db, policy.current_actor(), service.get_user(db, user_id))
+        db.commit()
+        return user
+
+
+@blp.route("/users/<id:user_id>/tokens")
 class UserTokens(MethodView):
     """A user's API tokens (admins)."""
 
@@ -183,7 +198,7 @@ class UserTokens(MethodView):
         return {**shown, "token": raw}
 
 
-@blp.route("/tokens/<int:token_id>")
+@blp.route("/tokens/<id:token_id>")
 class Token(MethodView):
     """Revoke an API token (admins)."""
 

@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from mgz.core.clock import age_on, today
-from mgz.core.schemas import MAX_INT32, InputSchema, OutputSchema
+from mgz.core.schemas import Id, InputSchema, OutputSchema, Version
 
 GENDERS = ("female", "male", "diverse", "unspecified")
 CITIZENSHIP_GROUPS = ("eu", "third_country", "stateless", "unknown")
@@ -83,7 +83,7 @@ class ClientCreateSchema(_ClientFields):
 class ClientUpdateSchema(_ClientFields):
     """PATCH /clients/{id}: only the fields sent change; ``version`` is required."""
 
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT32))
+    version = Version(required=True)
 
     @validates_schema
     def _something_to_change(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -118,7 +118,7 @@ class AdviserAssignmentSchema(InputSchema):
     """PUT /clients/{id}/advisers: the complete list of responsible advisers."""
 
     adviser_ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=MAX_INT32)),
+        Id(),
         required=True,
         validate=validate.Length(min=1, max=10),
     )

@@ -19,7 +19,7 @@ from mgz.competences.models import (
     CompetenceAssessment,
 )
 from mgz.core.clock import today
-from mgz.core.schemas import MAX_INT32, InputSchema, OutputSchema
+from mgz.core.schemas import InputSchema, OutputSchema, Version
 from mgz.profiling.schemas import ProfilingSchema
 
 KEY = validate.Regexp(
@@ -212,7 +212,7 @@ class QualificationCreateSchema(_QualificationFields):
 class QualificationUpdateSchema(_QualificationFields):
     """PATCH .../qualifications/{qid}: ``version`` required."""
 
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT32))
+    version = Version(required=True)
     kind = fields.String(validate=validate.OneOf(QUALIFICATION_KINDS))
 
     @validates_schema

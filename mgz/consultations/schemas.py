@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from mgz.consultations.models import KINDS
 from mgz.core.clock import today
-from mgz.core.schemas import MAX_INT32, InputSchema, OutputSchema
+from mgz.core.schemas import Id, InputSchema, OutputSchema, Version
 
 
 def _not_future(value: Any) -> None:
@@ -22,7 +22,7 @@ _LANGUAGE = validate.Regexp(r"^[a-z]{2,3}$", error="ISO-639-Code in Kleinbuchsta
 
 class _ConsultationFields(InputSchema):
     held_on = fields.Date(validate=_not_future)
-    adviser_id = fields.Integer(validate=validate.Range(min=1, max=MAX_INT32))
+    adviser_id = Id()
     channel = fields.String(validate=_CODE)
     duration_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=600))
     language = fields.String(allow_none=True, validate=_LANGUAGE)
@@ -51,7 +51,7 @@ class ConsultationCreateSchema(_ConsultationFields):
 class ConsultationUpdateSchema(_ConsultationFields):
     """PATCH .../consultations/{cid}: ``version`` required; the kind never changes."""
 
-    version = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT32))
+    version = Version(required=True)
 
     @validates_schema
     def _something_to_change(self, data: dict[str, Any], **_kwargs: Any) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, json, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import RAISE
@@ -18,12 +19,13 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
     UnsupportedMediaType,
 )
+from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
 from mgz.core import errors
+from mgz.core.schemas import MAX_INT32, MAX_NESTING
 
 API_PREFIX = "/api/v1"
 REQUEST_ID_HEADER = "X-Request-ID"
-_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _JSON_TYPES = {"application/json", "application/merge-patch+json"}
 
@@ -58,16 +60,62 @@ class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = Parser()
 
 
+class IdConverter(IntegerConverter):
+    """``<id:user_id>``: a row id of an INTEGER column, 1 … 2^31-1.
+
+    Flask's ``int`` takes any number of digits; PostgreSQL then fails on values
+    past 2^31-1 and SQLite past 2^63-1, with a 500. Out of range is 404 (no such
+    row). flask-smorest states the bounds in the OpenAPI document.
+    """
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_INT32)
+
+
+class KeyConverter(BaseConverter):
+    """``<key:list_name>``: a code, name or pseudonymous id (case number, list name).
+
+    Flask's ``string`` takes any character but "/", NUL included, which PostgreSQL
+    refuses in text (a 500); anything else than these characters is 404.
+    """
+
+    regex = r"[A-Za-z0-9_.:+-]{1,64}"
+
+
+def _key_schema(converter: BaseConverter) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^{converter.regex}$", "minLength": 1, "maxLength": 64}
+
+
 def _assign_request_id() -> None:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    # A caller-supplied id is kept only if it looks like an id, so nothing else
-    # (say, a name) can be smuggled into our logs through this header.
-    g.request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+    # Always our own: a caller's id (it could be a surname) would be echoed and logged.
+    g.request_id = uuid.uuid4().hex
     g.request_started = time.perf_counter()
 
 
+def _too_deep(value: Any) -> bool:
+    """Whether JSON nests deeper than MAX_NESTING (iterative: no recursion limit)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = (
+            item.values() if isinstance(item, Mapping) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, Mapping | list):
+                if depth >= MAX_NESTING:
+                    return True
+                pending.append((child, depth + 1))
+    return False
+
+
+def _bad_body(message: str) -> BadRequest:
+    error = BadRequest()
+    error.data = {"errors": {"_body": [message]}}  # type: ignore[attr-defined]
+    return error
+
+
 def _check_body() -> None:
-    """Refuse oversized, non-JSON and malformed JSON bodies before any view runs."""
+    """Refuse oversized, non-JSON, malformed and too deeply nested bodies before any view."""
     if request.method not in _BODY_METHODS or not request.path.startswith(API_PREFIX):
         return
     length = request.content_length
@@ -80,10 +128,18 @@ def _check_body() -> None:
     if request.mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType()
     data = request.get_data(cache=True)  # raises 413 past the limit for chunked bodies
-    if data and request.get_json(silent=True) is None:
-        error = BadRequest()
-        error.data = {"errors": {"_body": ["Kein gültiges JSON."]}}  # type: ignore[attr-defined]
-        raise error
+    if not data:
+        return
+    try:
+        parsed = json.loads(data)
+    except RecursionError:
+        raise _bad_body(f"JSON höchstens {MAX_NESTING} Ebenen tief.") from None
+    except ValueError:
+        raise _bad_body("Kein gültiges JSON.") from None
+    if parsed is None:
+        raise _bad_body("Kein gültiges JSON.")
+    if _too_deep(parsed):
+        raise _bad_body(f"JSON höchstens {MAX_NESTING} Ebenen tief.")
 
 
 def _finish(response: Response) -> Response:
@@ -123,7 +179,10 @@ def init_api(app: Flask) -> Api:
             "servers": [{"url": "/"}],
         },
     )
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["key"] = KeyConverter
     api = Api(app)
+    api.register_converter(KeyConverter, _key_schema)
     app.extensions["mgz.api"] = api
     app.before_request(_assign_request_id)
     app.before_request(_check_body)

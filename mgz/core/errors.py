@@ -8,6 +8,7 @@ title, the field names with German messages, and the request id for support.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from mgz.core.schemas import UNKNOWN_FIELD
+from mgz.core.schemas import UNKNOWN_FIELD, UNKNOWN_KEY
 
 PROBLEM_MIMETYPE = "application/problem+json"
 log = logging.getLogger("mgz.errors")
@@ -103,6 +104,21 @@ class ServiceUnavailableError(DomainError):
     status = 503
 
 
+# What an error key may look like: a field name or a list index. Schemas already
+# report only their own field names (mgz.core.schemas.known_messages); this is the
+# last line, for messages that did not come through an InputSchema.
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "path"}
+
+
+def _key_name(key: Any) -> str | None:
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    if isinstance(key, str) and _FIELD_NAME.match(key):
+        return key
+    return None
+
+
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """Turn marshmallow/webargs nested messages into ``{"a.b.0.c": [...]}``.
 
@@ -112,13 +128,14 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            name = str(key)
-            if value == [UNKNOWN_FIELD]:
-                target = f"{prefix}._unknown" if prefix else "_unknown"
-                flat.setdefault(target, []).append(UNKNOWN_FIELD)
+            name = _key_name(key)
+            if name is None or value == [UNKNOWN_FIELD]:
+                target = f"{prefix}.{UNKNOWN_KEY}" if prefix else UNKNOWN_KEY
+                if UNKNOWN_FIELD not in flat.setdefault(target, []):
+                    flat[target].append(UNKNOWN_FIELD)
                 continue
             # webargs nests by location ("json", "query"); the field name is what matters.
-            if not prefix and name in {"json", "query", "form", "files", "headers", "path"}:
+            if not prefix and name in _LOCATIONS:
                 child = flatten_messages(value, "")
             else:
                 child = flatten_messages(value, f"{prefix}.{name}" if prefix else name)

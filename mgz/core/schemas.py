@@ -6,14 +6,19 @@ that was submitted (it may be personal data).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow.exceptions import SCHEMA
 
 # The message marshmallow gives an unknown key; the error mapper reports such keys
 # without their name (see mgz.core.errors.flatten_messages).
 UNKNOWN_FIELD = "Unbekanntes Feld."
+# Where errors of keys that are not field names are reported, per level.
+UNKNOWN_KEY = "_unknown"
 
 _FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
     fields.Field: {
@@ -70,40 +75,198 @@ _install_german_messages()
 
 # Largest value of an INTEGER column (ids, versions) on PostgreSQL.
 MAX_INT32 = 2**31 - 1
+# Largest value of a BIGINT column (the audit log's sequence numbers); SQLite's too.
+MAX_INT64 = 2**63 - 1
 
 # Beyond any field's own range; JSON allows such numbers, the databases do not.
 _LARGEST_NUMBER = 2**53
 
+# Deeper JSON than any request schema has is refused before parsing goes on (and
+# before the recursive walks below could run out of stack).
+MAX_NESTING = 16
 
-def _refuse_unstorable(value: Any, path: str, errors: dict[str, list[str]]) -> None:
-    """Find NUL characters and numbers no database column can hold, anywhere in the input.
+_REFUSED_CHARACTER = "Enthält ein unzulässiges Zeichen."
+# NUL (PostgreSQL refuses it in text) and lone UTF-16 surrogates (JSON's "\\ud800":
+# no valid UTF-8 holds them, so they cannot be stored or shown faithfully).
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
-    Both would otherwise reach PostgreSQL and come back as a 500 instead of a 422.
+
+def _as_list(validators: Any) -> list[Any]:
+    if validators is None:
+        return []
+    return list(validators) if isinstance(validators, list | tuple) else [validators]
+
+
+class _BoundedInteger(fields.Integer):
+    """An integer limited to what its column holds; the range is in the OpenAPI document."""
+
+    minimum: int = 1
+    maximum: int = MAX_INT32
+
+    def __init__(self, **kwargs: Any) -> None:
+        bounds = validate.Range(min=self.minimum, max=self.maximum)
+        super().__init__(validate=[bounds, *_as_list(kwargs.pop("validate", None))], **kwargs)
+
+
+class Id(_BoundedInteger):
+    """The id of a row with an INTEGER key (users, API tokens): 1 … 2^31-1."""
+
+
+class Version(_BoundedInteger):
+    """An optimistic-locking version (INTEGER column): 1 … 2^31-1."""
+
+
+class SequenceNumber(_BoundedInteger):
+    """A position in the audit chain (BIGINT column): 0 … 2^63-1; 0 is "from the start"."""
+
+    minimum = 0
+    maximum = MAX_INT64
+
+
+TIMESTAMP_MIN = datetime(1900, 1, 1, tzinfo=UTC)
+TIMESTAMP_MAX = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+class Timestamp(fields.AwareDateTime):
+    """An ISO 8601 instant with time zone, loaded as UTC, between 1900 and 9999 (UTC).
+
+    ``0001-01-01T00:00:00+01:00`` is a valid ISO string whose UTC time lies before
+    the year 1; converting it (as the database layer does) would raise. The range
+    is stated in the OpenAPI document (``x-minimum``/``x-maximum``).
     """
+
+    default_error_messages = {  # noqa: RUF012 - marshmallow reads a class attribute
+        "range": "Muss zwischen 1900-01-01T00:00:00Z und 9999-12-31T23:59:59Z liegen.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        bounds = validate.Range(
+            min=TIMESTAMP_MIN, max=TIMESTAMP_MAX, error=self.default_error_messages["range"]
+        )
+        validators = [bounds, *_as_list(kwargs.pop("validate", None))]
+        super().__init__(validate=validators, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("range") from None
+
+
+def _refuse_unstorable(value: Any, depth: int = 0) -> Any:
+    """Messages, shaped like marshmallow's, for what no database column can hold.
+
+    NUL characters, lone surrogates and numbers beyond any column, anywhere in the
+    input, would otherwise reach the database and come back as a 500 instead of a
+    422. The messages are keyed like the input; :func:`known_messages` then keeps
+    only keys that are field names, so a submitted key is never echoed.
+    """
+    if depth > MAX_NESTING:
+        return ["Zu tief verschachtelt."]
     if isinstance(value, str):
-        if "\x00" in value:
-            errors.setdefault(path or "_schema", []).append("Enthält ein unzulässiges Zeichen.")
-    elif isinstance(value, bool):
-        return
-    elif isinstance(value, int | float):
-        if not -_LARGEST_NUMBER <= value <= _LARGEST_NUMBER:
-            errors.setdefault(path or "_schema", []).append(
-                "Zahl außerhalb des zulässigen Bereichs."
-            )
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            name = str(key)
-            if "\x00" in name:
-                errors.setdefault("_unknown", []).append("Enthält ein unzulässiges Zeichen.")
-                continue
-            _refuse_unstorable(item, f"{path}.{name}" if path else name, errors)
+        return [_REFUSED_CHARACTER] if _UNSTORABLE_TEXT.search(value) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        if not -_LARGEST_NUMBER <= value <= _LARGEST_NUMBER:  # NaN compares False too
+            return ["Zahl außerhalb des zulässigen Bereichs."]
+        return None
+    items: Any
+    if isinstance(value, Mapping):
+        items = value.items()
     elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _refuse_unstorable(item, f"{path}.{index}" if path else str(index), errors)
+        items = enumerate(value)
+    else:
+        return None
+    found: dict[Any, Any] = {}
+    for key, item in items:
+        if isinstance(key, str) and _UNSTORABLE_TEXT.search(key):
+            found[key] = [_REFUSED_CHARACTER]  # e.g. a key of a Dict field
+            continue
+        message = _refuse_unstorable(item, depth + 1)
+        if message:
+            found[key] = message
+    return found or None
+
+
+def _strings(messages: Any) -> list[str]:
+    """Every message string in a nested message structure, keys dropped."""
+    if isinstance(messages, str):
+        return [messages]
+    values = messages.values() if isinstance(messages, Mapping) else messages
+    if not isinstance(values, Iterable):
+        return [str(messages)]
+    found: list[str] = []
+    for item in values:
+        for text in _strings(item):
+            if text not in found:
+                found.append(text)
+    return found
+
+
+def _known_field(field: fields.Field, messages: Any) -> Any:
+    if not isinstance(messages, Mapping):
+        return _strings(messages)
+    if isinstance(field, fields.Nested):
+        schema = field.schema
+        if field.many:
+            return {k: known_messages(schema, v) for k, v in messages.items() if _index(k)}
+        return known_messages(schema, messages)
+    if isinstance(field, fields.List):
+        return {k: _known_field(field.inner, v) for k, v in messages.items() if _index(k)}
+    if isinstance(field, fields.Tuple):
+        inner = field.tuple_fields
+        return {
+            k: _known_field(inner[k], v)
+            for k, v in messages.items()
+            if _index(k) and k < len(inner)
+        }
+    # A Dict's keys (and anything else unforeseen) are submitted text: the messages
+    # are kept, the keys are not.
+    return _strings(messages)
+
+
+def _index(key: Any) -> bool:
+    return isinstance(key, int) and not isinstance(key, bool)
+
+
+def known_messages(schema: Schema, messages: Any) -> Any:
+    """``messages`` with every key that is not a field of ``schema`` folded into ``_unknown``.
+
+    Error keys reach the client; a key is submitted text, and people type names
+    and diagnoses into the wrong place. Only field names (and list indexes) leave.
+    """
+    if not isinstance(messages, Mapping):
+        return _strings(messages)
+    if schema.many and messages and all(_index(key) for key in messages):
+        return {key: _known_keys(schema, value) for key, value in messages.items()}
+    return _known_keys(schema, messages)
+
+
+def _known_keys(schema: Schema, messages: Any) -> Any:
+    if not isinstance(messages, Mapping):
+        return _strings(messages)
+    by_key = {field.data_key or name: field for name, field in schema.fields.items()}
+    known: dict[Any, Any] = {}
+    for key, value in messages.items():
+        field = by_key.get(key) if isinstance(key, str) else None
+        if key == SCHEMA:
+            known.setdefault(SCHEMA, []).extend(_strings(value))
+        elif field is None or value == [UNKNOWN_FIELD]:
+            if UNKNOWN_FIELD not in known.setdefault(UNKNOWN_KEY, []):
+                known[UNKNOWN_KEY].append(UNKNOWN_FIELD)
+        else:
+            known[key] = _known_field(field, value)
+    return known
 
 
 class InputSchema(Schema):
-    """Base of every request schema: unknown fields are refused, not dropped."""
+    """Base of every request schema: unknown fields refused, unstorable values too.
+
+    Every load, nested ones included, reports errors only under this schema's own
+    field names (see :func:`known_messages`).
+    """
 
     class Meta:
         """Refuse unknown fields (house rule)."""
@@ -115,10 +278,20 @@ class InputSchema(Schema):
         "type": "Muss ein JSON-Objekt sein.",
     }
 
+    def load(self, data: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Load as marshmallow does; error keys limited to known field names."""
+        try:
+            return super().load(data, **kwargs)
+        except ValidationError as error:
+            raise ValidationError(
+                known_messages(self, error.messages), data=None, valid_data=error.valid_data
+            ) from None
+
     @pre_load
     def _storable(self, data: Any, **_kwargs: Any) -> Any:
-        errors: dict[str, list[str]] = {}
-        _refuse_unstorable(data, "", errors)
+        if not isinstance(data, Mapping):
+            return data  # marshmallow refuses it as not an object
+        errors = _refuse_unstorable(data)
         if errors:
             raise ValidationError(errors)
         return data

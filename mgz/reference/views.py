@@ -27,7 +27,7 @@ class CodeLists(MethodView):
         return service.list_names(get_session())
 
 
-@blp.route("/<string:list_name>")
+@blp.route("/<key:list_name>")
 class CodeList(MethodView):
     """One code list."""
 

@@ -5,13 +5,14 @@ import os
 import stat
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from mgz.audit.models import AuditEvent
 from mgz.auth import passwords, service
 from mgz.auth.cli import demo_users
-from mgz.auth.models import ApiToken
-from mgz.core.db import session_scope
+from mgz.auth.models import ApiToken, User, UserRole
+from mgz.core.db import session_scope, utcnow
 from tests.factories import make_user
 
 PASSWORD = "Fahrrad-Hasestrasse-2026"
@@ -82,6 +83,46 @@ def test_tokens_create_shows_the_secret_once_and_revoke_ends_it(db, runner, app)
     assert runner.invoke(args=["tokens", "revoke", str(token_id)]).exit_code == 0
     assert client.get("/api/v1/auth/me", headers=auth).status_code == 401
     assert actions(db, start) == ["token.create", "token.revoke"]
+
+
+def test_users_enable_reenables_a_disabled_account_audited(db, runner):
+    user = make_user(db, roles=["statistician"])
+    start = head(db)
+    assert runner.invoke(args=["users", "disable", user.username]).exit_code == 0
+    enabled = runner.invoke(args=["users", "enable", user.username])
+    assert enabled.exit_code == 0, enabled.output
+    assert f"{user.username} entsperrt" in enabled.output
+    db.expire_all()
+    assert service.find_user(db, user.username).disabled_at is None
+    assert actions(db, start) == ["user.disable", "user.enable"]
+    actor = db.scalars(select(AuditEvent.actor_name).where(AuditEvent.seq > start)).all()[-1]
+    assert actor == "system:users enable"
+    assert runner.invoke(args=["users", "enable", "nobody"]).exit_code == 1
+
+
+def test_users_disable_refuses_the_last_active_admin(db, runner):
+    admin = make_user(db, roles=["admin"])
+    db.execute(
+        update(User)
+        .where(User.id.in_(select(UserRole.user_id).where(UserRole.role == "admin")))
+        .where(User.id != admin.id)
+        .values(disabled_at=utcnow())
+    )
+    start = head(db)
+    refused = runner.invoke(args=["users", "disable", admin.username])
+    assert refused.exit_code == 1
+    assert "letzte aktive Admin-Konto" in refused.output
+    db.expire_all()
+    assert service.find_user(db, admin.username).disabled_at is None
+    assert actions(db, start) == []
+
+
+@pytest.mark.parametrize("token_id", ["2147483648", "9223372036854775808", "0"])
+def test_tokens_revoke_refuses_ids_beyond_the_column(db, runner, token_id):
+    result = runner.invoke(args=["tokens", "revoke", token_id])
+    assert result.exit_code == 2  # a usage error, not a traceback
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
 
 
 def test_enable_totp_prints_the_uri_once(app, db, runner):

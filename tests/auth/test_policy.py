@@ -10,6 +10,8 @@ from mgz.core.access import NO_PERSONAL_DATA_ROLES, ROLES, public, roles_require
 # Sample values for path parameters: ids that do not exist (404 still means "let in").
 PATH_SAMPLES = {
     "IntegerConverter": 999999,
+    "IdConverter": 999999,
+    "KeyConverter": "MGZ-2026-000123",
     "UUIDConverter": uuid.UUID(int=1),
     "UnicodeConverter": "MGZ-2026-000123",
 }

@@ -2,14 +2,16 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, text, update
 
 from mgz.audit.models import AuditEvent
 from mgz.auth import service
-from mgz.auth.models import ApiToken, User
+from mgz.auth.models import ApiToken, User, UserRole
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
-from tests.factories import make_token, make_user
+from mgz.core.errors import ConflictError
+from tests.factories import TEST_PASSWORD, make_token, make_user
 
 
 def bearer(raw):
@@ -199,3 +201,90 @@ def test_gaining_a_personal_data_role_revokes_the_users_tokens(app, db, login_as
     assert response.status_code == 200
     assert client.get("/api/v1/auth/me").status_code == 401
     assert client.get("/api/v1/clients").status_code == 401
+
+
+def _audit_actions(db, since):
+    return db.scalars(
+        select(AuditEvent.action).where(AuditEvent.seq > since).order_by(AuditEvent.seq)
+    ).all()
+
+
+def _head(db):
+    return db.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
+
+
+def _deactivate_other_admins(db, keep):
+    """The shared test database may hold admins of other tests' set-up; only ``keep`` stays."""
+    db.execute(
+        update(User)
+        .where(User.id.in_(select(UserRole.user_id).where(UserRole.role == "admin")))
+        .where(User.id != keep.id, User.disabled_at.is_(None))
+        .values(disabled_at=utcnow())
+    )
+
+
+def test_the_last_active_admin_cannot_be_disabled(app, db, login_as):
+    """Review finding: an admin disabled their own account, the last one, and nothing re-enabled."""
+    admin = login_as("admin")
+    _deactivate_other_admins(db, admin.user)
+    start = _head(db)
+    response = admin.post(f"/api/v1/users/{admin.user.id}/disable")
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert (
+        response.get_json()["detail"] == "Das letzte aktive Admin-Konto kann nicht gesperrt werden."
+    )
+    db.expire_all()
+    assert db.get(User, admin.user.id).disabled_at is None
+    assert _audit_actions(db, start) == []
+    assert admin.get("/api/v1/auth/me").status_code == 200
+    # With a second active admin, the first may go (its own account included).
+    make_user(db, roles=["admin"])
+    assert admin.post(f"/api/v1/users/{admin.user.id}/disable").status_code == 200
+
+
+def test_the_last_active_admin_keeps_the_admin_role(app, db, login_as):
+    target = make_user(db, roles=["admin"])
+    _deactivate_other_admins(db, target)
+    other = login_as("admin")  # a second active admin: the count is two
+    # Disabling the other admin first leaves ``target`` as the last active one.
+    service.disable_user(db, Actor.system("tests"), other.user)
+    with pytest.raises(ConflictError):
+        service.set_roles(db, Actor.system("tests"), target, ["statistician"])
+    assert db.get(User, target.id).roles == {"admin"}
+
+
+def test_a_disabled_account_is_enabled_again_audited_without_its_old_tokens(app, db, login_as):
+    admin = login_as("admin")
+    user = make_user(db, roles=["statistician"])
+    raw = make_token(db, user)
+    start = _head(db)
+    disabled = admin.post(f"/api/v1/users/{user.id}/disable")
+    assert disabled.status_code == 200 and disabled.get_json()["disabled_at"]
+    enabled = admin.post(f"/api/v1/users/{user.id}/enable")
+    assert enabled.status_code == 200
+    assert enabled.get_json()["disabled_at"] is None
+    assert _audit_actions(db, start) == ["token.revoke", "user.disable", "user.enable"]
+    enable_event = db.scalars(
+        select(AuditEvent).where(AuditEvent.seq > start, AuditEvent.action == "user.enable")
+    ).one()
+    assert enable_event.object_id == str(user.id) and enable_event.actor_user_id == admin.user.id
+    # A token possibly leaked before the disabling does not come back to life.
+    assert app.test_client().get("/api/v1/auth/me", headers=bearer(raw)).status_code == 401
+    assert (
+        app.test_client()
+        .post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+        .status_code
+        == 200
+    )
+    # Enabling an active account changes nothing and logs nothing.
+    again = _head(db)
+    assert admin.post(f"/api/v1/users/{user.id}/enable").status_code == 200
+    assert _audit_actions(db, again) == []
+
+
+def test_only_admins_enable_accounts(db, login_as):
+    user = make_user(db, disabled=True)
+    for role in ("adviser", "statistician", "auditor"):
+        assert login_as(role).post(f"/api/v1/users/{user.id}/enable").status_code == 403
+    assert db.get(User, user.id).disabled_at is not None

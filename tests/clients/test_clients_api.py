@@ -93,6 +93,10 @@ def test_create_writes_create_and_read_events_with_field_names_only(adviser, db)
         ({"gender": "robot"}, "gender"),
         ({"favourite_colour": "blue"}, "_unknown"),
         ({"receives_sgb2": "ja"}, "receives_sgb2"),
+        # Lone surrogates (JSON "\ud800") were stored; NUL was refused already.
+        ({"last_name": "Beispiel\ud800frau"}, "last_name"),
+        ({"notes": "Notiz \udfff"}, "notes"),
+        ({"address": "Musterweg\u00001"}, "address"),
         (
             {"entered_germany_on": (date.today() + timedelta(days=1)).isoformat()},
             "entered_germany_on",

@@ -19,10 +19,17 @@ CANARY = "Zzyzx-Canary-Quetzalcoatl-4711"
 probe = Blueprint("probe", __name__, url_prefix="/api/v1/probe")
 
 
+class ProbeLine(InputSchema):
+    text = fields.String()
+    amount = fields.Float()
+
+
 class ProbeIn(InputSchema):
     name = fields.String(required=True, validate=validate.Length(max=20))
     count = fields.Integer(required=True)
     born_on = fields.Date()
+    lines = fields.List(fields.Nested(ProbeLine))
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
 @probe.route("/items")
@@ -157,12 +164,21 @@ def test_500_reveals_no_internals_and_log_holds_no_values(probe_client, path, ca
     assert CANARY not in err
 
 
-def test_request_id_is_kept_when_well_formed_and_replaced_otherwise(client):
-    kept = client.get("/api/v1/health", headers={"X-Request-ID": "abcdef12-3456"})
-    assert kept.headers["X-Request-ID"] == "abcdef12-3456"
-    replaced = client.get("/api/v1/health", headers={"X-Request-ID": "Max Mustermann"})
-    assert replaced.headers["X-Request-ID"] != "Max Mustermann"
-    assert len(replaced.headers["X-Request-ID"]) == 32
+def test_request_ids_are_always_our_own_and_the_callers_is_never_echoed_nor_logged(
+    probe_client, capfd
+):
+    # Any "[A-Za-z0-9._-]{8,64}" passed before, a surname included.
+    sent = "Mustermann-Zzyzx-4711"
+    for response in (
+        probe_client.get("/api/v1/health", headers={"X-Request-ID": sent}),
+        probe_client.post(
+            "/api/v1/probe/items", json={"name": "a"}, headers={"X-Request-ID": sent}
+        ),
+    ):
+        assert response.headers["X-Request-ID"] != sent
+        assert len(response.headers["X-Request-ID"]) == 32
+        assert sent not in response.get_data(as_text=True)
+    assert sent not in capfd.readouterr().err
 
 
 def test_access_log_has_no_query_string_and_no_body(probe_client, capfd):
@@ -203,3 +219,94 @@ def test_nul_characters_and_huge_numbers_are_422_not_500(probe_client, db, paylo
     response = probe_client.post("/api/v1/probe/items", json=payload)
     body = assert_problem(response, 422)
     assert field in body["errors"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"name": "a", "count": 1, CANARY: 1e400},
+        {"name": "a", "count": 1, CANARY: float("nan")},
+        {"name": "a", "count": 1, CANARY: "a\u0000b"},
+        {"name": "a", "count": 1, "lines": [{"text": "x", CANARY: 1e400}]},
+        {"name": "a", "count": 1, "lines": [{CANARY: {"deeper": float("nan")}}]},
+        {"name": "a", "count": 1, "answers": {CANARY: 1e400}},
+        {"name": "a", "count": 1, "answers": {CANARY: "a\u0000b"}},
+        {"name": "a", "count": 1, "answers": {CANARY: "ok", "x": "y"}, "lines": {CANARY: 1}},
+        {"name": "a", "count": 1, f"{CANARY}\u0000": 1},
+    ],
+)
+def test_submitted_keys_never_appear_in_error_bodies(probe_client, payload):
+    """Review finding: a key whose value was non-finite or held NUL came back verbatim."""
+    data = json.dumps(payload)  # 1e400 is dumped as Infinity, which Python's JSON reads
+    response = probe_client.post("/api/v1/probe/items", data=data, content_type="application/json")
+    assert response.status_code in {400, 422}
+    assert response.mimetype == "application/problem+json"
+    assert CANARY not in response.get_data(as_text=True)
+    for key in response.get_json().get("errors", {}):
+        assert key.split(".")[0] in {"_unknown", "_schema", "_body", *ProbeIn().fields}
+
+
+def test_errors_of_known_fields_keep_their_path(probe_client):
+    payload = '{"name": "a", "count": 1e400, "lines": [{"amount": NaN, "text": "x\\u0000"}],'
+    payload += ' "answers": {"' + CANARY + '": Infinity}}'
+    response = probe_client.post(
+        "/api/v1/probe/items", data=payload, content_type="application/json"
+    )
+    body = assert_problem(response, 422)
+    assert set(body["errors"]) == {"count", "lines.0.amount", "lines.0.text", "answers"}
+    assert CANARY not in response.get_data(as_text=True)
+
+
+def test_a_huge_key_is_not_echoed_and_the_answer_stays_small(client):
+    """90 KB of key gave 90 KB of answer, anonymously, on the login route."""
+    key = "Zz" + "name" * 22_000
+    body = '{"username": "x", "password": "y", "' + key + '": 1e400}'
+    response = client.post("/api/v1/auth/login", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"_unknown": ["Unbekanntes Feld."]}
+    assert len(response.get_data()) < 1000
+
+
+@pytest.mark.parametrize("depth", [17, 1000, 100_000])
+@pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/users", "/api/v1/nowhere"])
+def test_deeply_nested_json_is_400_before_authentication(client, path, depth):
+    """Review finding: 1,000 levels raised RecursionError (500), anonymously."""
+    body = '{"username": ' + "[" * depth + "]" * depth + "}"
+    response = client.post(path, data=body, content_type="application/json")
+    body = assert_problem(response, 400)
+    assert body["errors"] == {"_body": ["JSON höchstens 16 Ebenen tief."]}
+
+
+def test_nesting_up_to_the_limit_reaches_the_schema(probe_client):
+    body = '{"name": "a", "count": 1, "answers": {"k": ' + "[" * 14 + "]" * 14 + "}}"
+    response = probe_client.post("/api/v1/probe/items", data=body, content_type="application/json")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"name": "a\\ud800b", "count": 1}',
+        '{"name": "a\\udfff", "count": 1}',
+        '{"name": "a", "count": 1, "lines": [{"text": "\\udc00"}]}',
+        '{"name": "a", "count": 1, "answers": {"k": "\\ud83d"}}',
+        '{"name": "a", "count": 1, "answers": {"k\\udc00": "v"}}',
+        '{"name": "a", "count": 1, "answers": {"k\\u0000": "v"}}',
+    ],
+)
+def test_lone_surrogates_are_422_like_nul(probe_client, db, payload):
+    response = probe_client.post(
+        "/api/v1/probe/items", data=payload, content_type="application/json"
+    )
+    body = assert_problem(response, 422)
+    assert list(body["errors"].values()) == [["Enthält ein unzulässiges Zeichen."]]
+    assert db.execute(text("SELECT count(*) FROM probe_items")).scalar() == 0
+
+
+def test_a_surrogate_pair_is_an_ordinary_character(probe_client):
+    response = probe_client.post(
+        "/api/v1/probe/items",
+        data='{"name": "\\ud83d\\ude00", "count": 1}',
+        content_type="application/json",
+    )
+    assert response.status_code == 200
