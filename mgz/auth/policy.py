@@ -70,7 +70,7 @@ def _load_from_session(raw: str) -> SignedInUser | None:
         idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
         absolute=timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
     )
-    db.commit()  # the refreshed last_seen_at, or the deletion of a timed-out session
+    _commit_if_changed(db)  # the refreshed last_seen_at, or a timed-out session's deletion
     return SignedInUser(principal, raw) if principal else None
 
 
@@ -80,8 +80,17 @@ def _load_from_token(_request: Any) -> SignedInUser | None:
         return None
     db = get_session()
     principal = service.load_token(db, raw)
-    db.commit()
+    _commit_if_changed(db)  # the last use, recorded at most once a minute
     return SignedInUser(principal) if principal else None
+
+
+def _commit_if_changed(db: Any) -> None:
+    """Commit what authentication changed; otherwise the request goes on in its transaction.
+
+    Most requests change nothing here, and their own work commits once at the end.
+    """
+    if db.new or db.dirty or db.deleted:
+        db.commit()
 
 
 def _unauthorized() -> None:

@@ -6,6 +6,7 @@ same thing everywhere.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -31,8 +32,13 @@ def alembic_config(url: str, connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str | None:
-    """The newest revision in migrations/versions."""
+    """The newest revision in migrations/versions, read once per process.
+
+    Reading it means importing every migration file; the files do not change under a
+    running process (a deployment restarts it), and the health check asks every call.
+    """
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
