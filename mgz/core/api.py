@@ -19,7 +19,7 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
-from mgz.core import errors
+from mgz.core import apidocs, errors
 
 API_PREFIX = "/api/v1"
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -31,7 +31,14 @@ access_log = logging.getLogger("mgz.access")
 
 
 class Api(SmorestApi):
-    """flask-smorest's Api with our problem+json error bodies."""
+    """flask-smorest's Api with our problem+json error bodies, documented as such."""
+
+    # mgz.core.apidocs.ProblemResponses documents each operation's real error
+    # statuses; a catch-all "default" would hide which ones those are.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_responses(self) -> None:
+        """Register no ``application/json`` error responses; ProblemResponses has its own."""
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         """Delegate to the one error mapper in mgz.core.errors."""
@@ -123,7 +130,7 @@ def init_api(app: Flask) -> Api:
             "servers": [{"url": "/"}],
         },
     )
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [apidocs.ProblemResponses()]})
     app.extensions["mgz.api"] = api
     app.before_request(_assign_request_id)
     app.before_request(_check_body)
