@@ -131,6 +131,7 @@ def init_api(app: Flask) -> Api:
         },
     )
     api = Api(app, spec_kwargs={"extra_plugins": [apidocs.ProblemResponses()]})
+    api.ma_plugin.converter.add_attribute_function(apidocs.validator_notes)
     app.extensions["mgz.api"] = api
     app.before_request(_assign_request_id)
     app.before_request(_check_body)

@@ -103,6 +103,16 @@ def _statuses(method: str, operation: Mapping[str, Any], rule: Any) -> set[int]:
     return statuses
 
 
+def validator_notes(_converter: Any, field: Any, ret: dict[str, Any], **_kwargs: Any) -> dict:
+    """Add what a validator checks beyond JSON Schema (``openapi_note``) to the description."""
+    notes = [getattr(v, "openapi_note", None) for v in getattr(field, "validators", ())]
+    notes = [note for note in notes if note]
+    if not notes:
+        return {}
+    description = "; ".join([*filter(None, [ret.get("description")]), *notes])
+    return {"description": description}
+
+
 class ProblemResponses(BasePlugin):
     """Document problem+json errors, the real error statuses and the security of each operation."""
 
@@ -117,6 +127,13 @@ class ProblemResponses(BasePlugin):
                 )
         for name, scheme in SECURITY_SCHEMES.items():
             spec.components.security_scheme(name, scheme)
+
+    def schema_helper(
+        self, name: str, definition: dict[str, Any], **kwargs: Any
+    ) -> dict[str, Any] | None:
+        """Add a schema's ``openapi_extra`` (e.g. minProperties), which fields cannot express."""
+        schema = kwargs.get("schema")
+        return dict(getattr(schema, "openapi_extra", None) or {}) or None
 
     def operation_helper(
         self,
