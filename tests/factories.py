@@ -56,7 +56,6 @@ def make_token(db: Session, user: User, *, days: int = 30) -> str:
         user,
         "test",
         timedelta(days=days),
-        max_lifetime=timedelta(days=730),
     )
     db.flush()
     return raw

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from mgz.auth import passwords, service
+from mgz.auth.settings import TOKEN_MAX_DAYS
 from mgz.core.access import ROLES
 from mgz.core.actor import Actor
 from mgz.core.db import session_scope
@@ -152,7 +153,7 @@ def users_enable_totp(username: str) -> None:
 @tokens_group.command("create")
 @click.argument("username")
 @click.option("--label", required=True, help="Zweck, z. B. 'Statistik-Skript'.")
-@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 730))
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, TOKEN_MAX_DAYS))
 def tokens_create(username: str, label: str, days: int) -> None:
     """Create a personal API token; it is shown once and stored only as a hash."""
     with session_scope(current_app) as db:
@@ -164,7 +165,6 @@ def tokens_create(username: str, label: str, days: int) -> None:
                 user,
                 label,
                 timedelta(days=days),
-                max_lifetime=timedelta(days=current_app.config["API_TOKEN_MAX_DAYS"]),
             )
         except DomainError as error:
             _fail(error)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from mgz.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from mgz.auth.settings import TOKEN_MAX_DAYS
 from mgz.core.access import ROLES
 from mgz.core.schemas import InputSchema, OutputSchema
 
 _ROLE = fields.String(validate=validate.OneOf(ROLES))
+
+# The user-name rule: the service compares names lower-case, so upper case is fine.
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
+# Some text besides blanks: the service strips a label before it checks its length.
+NOT_BLANK_PATTERN = r"^\s*\S"
 
 
 class LoginSchema(InputSchema):
@@ -36,9 +43,26 @@ class MeSchema(OutputSchema):
 class UserCreateSchema(InputSchema):
     """A new account."""
 
-    username = fields.String(required=True, validate=validate.Length(min=3, max=64))
+    username = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=3, max=64),
+            validate.Regexp(
+                USERNAME_PATTERN,
+                error="3–64 Zeichen: Buchstaben a–z, Ziffern, Punkt, - und _; "
+                "beginnt mit Buchstabe oder Ziffer.",
+            ),
+        ],
+        metadata={"description": "Wird in Kleinbuchstaben gespeichert und verglichen."},
+    )
     password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=MIN_LENGTH, max=MAX_LENGTH),
+        metadata={
+            "description": f"{MIN_LENGTH}–{MAX_LENGTH} Zeichen; weder ein verbreitetes "
+            "Passwort noch den Benutzernamen enthaltend (sonst 422)."
+        },
     )
     roles = fields.List(_ROLE, required=True, validate=validate.Length(min=1))
 
@@ -69,8 +93,16 @@ class UserSchema(OutputSchema):
 class TokenCreateSchema(InputSchema):
     """A new API token for a user."""
 
-    label = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    expires_in_days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=730))
+    label = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=100),
+            validate.Regexp(NOT_BLANK_PATTERN, error="Darf nicht leer sein."),
+        ],
+    )
+    expires_in_days = fields.Integer(
+        load_default=90, validate=validate.Range(min=1, max=TOKEN_MAX_DAYS)
+    )
 
 
 class TokenSchema(OutputSchema):

@@ -24,6 +24,8 @@ from mgz.audit import service as audit
 from mgz.auth import passwords
 from mgz.auth.errors import AuthenticationError, ThrottledError
 from mgz.auth.models import ApiToken, AuthSession, LoginFailure, TotpSecret, User, UserRole
+from mgz.auth.schemas import USERNAME_PATTERN
+from mgz.auth.settings import TOKEN_MAX_DAYS
 from mgz.core.access import NO_PERSONAL_DATA_ROLES, ROLES
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
@@ -36,7 +38,7 @@ from mgz.core.errors import (
 )
 
 TOKEN_PREFIX = "mgz_"  # noqa: S105 - a fixed prefix, not a secret
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+_USERNAME = re.compile(USERNAME_PATTERN)
 LOGIN_FAILED = "Benutzername, Passwort oder Code falsch."
 
 
@@ -552,8 +554,6 @@ def create_token(
     user: User,
     label: str,
     expires_in: timedelta,
-    *,
-    max_lifetime: timedelta,
 ) -> tuple[ApiToken, str]:
     """Create a personal API token for ``user``; returns it with the secret (shown once).
 
@@ -573,9 +573,9 @@ def create_token(
         )
     if user.is_disabled:
         raise ConflictError("Das Konto ist gesperrt.")
-    if expires_in <= timedelta(0) or expires_in > max_lifetime:
+    if expires_in <= timedelta(0) or expires_in > timedelta(days=TOKEN_MAX_DAYS):
         raise InvalidInputError(
-            errors={"expires_in_days": [f"Höchstens {max_lifetime.days} Tage, mindestens 1."]}
+            errors={"expires_in_days": [f"Höchstens {TOKEN_MAX_DAYS} Tage, mindestens 1."]}
         )
     label = label.strip()
     if not 1 <= len(label) <= 100:

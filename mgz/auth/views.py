@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 from flask.views import MethodView
 
 from mgz.auth import policy, service
@@ -191,7 +191,6 @@ class UserTokens(MethodView):
             service.get_user(db, user_id),
             data["label"],
             timedelta(days=data["expires_in_days"]),
-            max_lifetime=timedelta(days=current_app.config["API_TOKEN_MAX_DAYS"]),
         )
         db.commit()
         shown = {name: getattr(token, name) for name in NewTokenSchema().fields if name != "token"}

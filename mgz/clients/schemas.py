@@ -6,22 +6,41 @@ move-in after entry on PATCH, duplicates) live in the service.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from mgz.core.clock import age_on, today
-from mgz.core.schemas import Id, InputSchema, OutputSchema, Version
+from mgz.core.schemas import Id, InputSchema, OutputSchema, Version, code_of, not_future
 
 GENDERS = ("female", "male", "diverse", "unspecified")
 CITIZENSHIP_GROUPS = ("eu", "third_country", "stateless", "unknown")
-_COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="ISO-3166-1-Code aus zwei Großbuchstaben.")
-_LANGUAGE = validate.Regexp(r"^[a-z]{2,3}$", error="ISO-639-Code in Kleinbuchstaben.")
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
+# An AGS (8 digits) or "unknown".
+MUNICIPALITY_PATTERN = r"^([0-9]{8}|unknown)$"
 
 
-def _not_future(value: Any) -> None:
-    if value is not None and value > today():
-        raise ValidationError("Datum liegt in der Zukunft.")
+def _country(**kwargs: Any) -> fields.String:
+    return code_of(
+        "country", COUNTRY_PATTERN, error="ISO-3166-1-Code aus zwei Großbuchstaben.", **kwargs
+    )
+
+
+def _language(**kwargs: Any) -> fields.String:
+    return code_of("language", LANGUAGE_PATTERN, error="ISO-639-Code in Kleinbuchstaben.", **kwargs)
+
+
+def _municipality(**kwargs: Any) -> fields.String:
+    return code_of(
+        "municipality",
+        MUNICIPALITY_PATTERN,
+        error="Amtlicher Gemeindeschlüssel (8 Ziffern) oder unknown.",
+        **kwargs,
+    )
+
+
+_AGE = {"description": "Alter heute zwischen 0 und 120 Jahren"}
 
 
 class _ClientFields(InputSchema):
@@ -29,9 +48,9 @@ class _ClientFields(InputSchema):
 
     first_name = fields.String(validate=validate.Length(min=1, max=200))
     last_name = fields.String(validate=validate.Length(min=1, max=200))
-    birth_date = fields.Date(validate=_not_future)
+    birth_date = fields.Date(validate=not_future, metadata=_AGE)
     birth_place = fields.String(allow_none=True, validate=validate.Length(max=200))
-    nationality = fields.List(fields.String(validate=_COUNTRY), validate=validate.Length(max=5))
+    nationality = fields.List(_country(), validate=validate.Length(max=5))
     address = fields.String(allow_none=True, validate=validate.Length(max=500))
     phone = fields.String(
         allow_none=True,
@@ -41,13 +60,13 @@ class _ClientFields(InputSchema):
     notes = fields.String(allow_none=True, validate=validate.Length(max=10000))
 
     gender = fields.String(validate=validate.OneOf(GENDERS))
-    residence_status = fields.String(allow_none=True, validate=validate.Length(max=40))
-    entered_germany_on = fields.Date(allow_none=True, validate=_not_future)
-    moved_in_on = fields.Date(allow_none=True, validate=_not_future)
+    residence_status = code_of("residence_status", allow_none=True)
+    entered_germany_on = fields.Date(allow_none=True, validate=not_future)
+    moved_in_on = fields.Date(allow_none=True, validate=not_future)
     moved_in_from_abroad = fields.Boolean(allow_none=True)
-    municipality = fields.String(validate=validate.Length(max=12))
+    municipality = _municipality()
     receives_sgb2 = fields.Boolean(allow_none=True)
-    languages = fields.List(fields.String(validate=_LANGUAGE), validate=validate.Length(max=10))
+    languages = fields.List(_language(), validate=validate.Length(max=10))
     interpreter_needed = fields.Boolean()
 
     @validates("birth_date")
@@ -61,15 +80,11 @@ class ClientCreateSchema(_ClientFields):
 
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    birth_date = fields.Date(required=True, validate=_not_future)
+    birth_date = fields.Date(required=True, validate=not_future, metadata=_AGE)
     gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
-    municipality = fields.String(load_default="unknown", validate=validate.Length(max=12))
-    nationality = fields.List(
-        fields.String(validate=_COUNTRY), load_default=list, validate=validate.Length(max=5)
-    )
-    languages = fields.List(
-        fields.String(validate=_LANGUAGE), load_default=list, validate=validate.Length(max=10)
-    )
+    municipality = _municipality(load_default="unknown")
+    nationality = fields.List(_country(), load_default=list, validate=validate.Length(max=5))
+    languages = fields.List(_language(), load_default=list, validate=validate.Length(max=10))
     interpreter_needed = fields.Boolean(load_default=False)
     confirmed_different_person = fields.Boolean(
         load_default=False,
@@ -83,6 +98,9 @@ class ClientCreateSchema(_ClientFields):
 class ClientUpdateSchema(_ClientFields):
     """PATCH /clients/{id}: only the fields sent change; ``version`` is required."""
 
+    # The document's form of _something_to_change: version and one field at least.
+    openapi_extra: ClassVar[dict[str, Any]] = {"minProperties": 2}
+
     version = Version(required=True)
 
     @validates_schema
@@ -91,15 +109,24 @@ class ClientUpdateSchema(_ClientFields):
             raise ValidationError("Keine Änderung angegeben.", "_schema")
 
 
+def _only_with(other: str) -> dict[str, str]:
+    # OpenAPI 3.0 cannot make one query parameter require another: description and
+    # an x-requires extension say it.
+    return {"description": f"Nur zusammen mit {other} (allein: 422).", "x-requires": other}
+
+
 class ClientSearchSchema(InputSchema):
     """GET /clients query: exact search or statistical filters, paginated."""
 
     case_number = fields.String(validate=validate.Regexp(r"^MGZ-\d{4}-\d{6}$"))
-    last_name = fields.String(validate=validate.Length(min=1, max=200))
-    birth_date = fields.Date()
-    municipality = fields.String(validate=validate.Length(max=12))
+    last_name = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata=_only_with("birth_date"),
+    )
+    birth_date = fields.Date(metadata=_only_with("last_name"))
+    municipality = _municipality()
     citizenship_group = fields.String(validate=validate.OneOf(CITIZENSHIP_GROUPS))
-    residence_status = fields.String(validate=validate.Length(max=40))
+    residence_status = code_of("residence_status")
     gender = fields.String(validate=validate.OneOf(GENDERS))
     receives_sgb2 = fields.Boolean()
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))

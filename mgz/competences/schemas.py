@@ -7,7 +7,7 @@ codes against the loaded code lists, in the service.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -19,26 +19,14 @@ from mgz.competences.models import (
     CompetenceAssessment,
 )
 from mgz.core.clock import today
-from mgz.core.schemas import InputSchema, OutputSchema, Version
+from mgz.core.schemas import InputSchema, OutputSchema, Version, YearUpToNow, code_of, not_future
 from mgz.profiling.schemas import ProfilingSchema
 
 KEY = validate.Regexp(
     r"^[a-z][a-z0-9_]{0,63}$", error="Schlüssel: Kleinbuchstaben, Ziffern, Unterstrich."
 )
-_CODE = validate.Length(min=1, max=40)
 _KLDB = validate.Regexp(r"^[0-9]{1,5}$", error="KldB-2010-Code: 1 bis 5 Ziffern.")
-_COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="ISO-3166-Code aus zwei Großbuchstaben.")
 MAX_ITEMS = 200
-
-
-def _not_future(value: Any) -> None:
-    if value is not None and value > today():
-        raise ValidationError("Datum liegt in der Zukunft.")
-
-
-def _year(value: int | None) -> None:
-    if value is not None and not 1940 <= value <= today().year:
-        raise ValidationError("Jahr außerhalb des gültigen Bereichs.")
 
 
 def _finite(value: float | None) -> None:
@@ -58,7 +46,14 @@ class ChecklistItemSchema(InputSchema):
     is_required = fields.Boolean(load_default=False)
     min_value = fields.Float(allow_none=True, load_default=None, validate=_finite)
     max_value = fields.Float(allow_none=True, load_default=None, validate=_finite)
-    code_list = fields.String(allow_none=True, load_default=None, validate=_CODE)
+    code_list = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Kein gültiger Listenname."),
+        metadata={
+            "description": "Name einer Codeliste (GET /api/v1/reference); nur bei answer_type code"
+        },
+    )
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -96,6 +91,9 @@ class ChecklistCreateSchema(InputSchema):
 
 class ChecklistUpdateSchema(InputSchema):
     """PATCH /checklists/{id}: change a draft (a published version is refused)."""
+
+    # The document's form of _something_to_change.
+    openapi_extra: ClassVar[dict[str, Any]] = {"minProperties": 1}
 
     title = fields.String(validate=validate.Length(min=1, max=200))
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
@@ -139,7 +137,7 @@ class AssessmentCreateSchema(InputSchema):
     """POST /clients/{id}/competence-assessments: answers to one published version."""
 
     checklist_id = fields.UUID(required=True)
-    assessed_on = fields.Date(load_default=today, validate=_not_future)
+    assessed_on = fields.Date(load_default=today, validate=not_future)
     # Values are checked against the item types of the checklist version (service).
     answers = fields.Dict(
         keys=fields.String(),
@@ -188,14 +186,16 @@ class AssessmentListSchema(OutputSchema):
 
 class _QualificationFields(InputSchema):
     kldb_code = fields.String(allow_none=True, validate=_KLDB)
-    isced_level = fields.String(allow_none=True, validate=_CODE)
-    country = fields.String(allow_none=True, validate=_COUNTRY)
-    year = fields.Integer(allow_none=True, validate=_year)
+    isced_level = code_of("isced_level", allow_none=True)
+    country = code_of(
+        "country", r"^[A-Z]{2}$", error="ISO-3166-Code aus zwei Großbuchstaben.", allow_none=True
+    )
+    year = fields.Integer(allow_none=True, validate=YearUpToNow(1940))
     documents_available = fields.String(validate=validate.OneOf(DOCUMENTS_AVAILABLE))
-    recognition_status = fields.String(validate=_CODE)
-    counselling_referred_on = fields.Date(allow_none=True, validate=_not_future)
-    applied_on = fields.Date(allow_none=True, validate=_not_future)
-    decided_on = fields.Date(allow_none=True, validate=_not_future)
+    recognition_status = code_of("recognition_status")
+    counselling_referred_on = fields.Date(allow_none=True, validate=not_future)
+    applied_on = fields.Date(allow_none=True, validate=not_future)
+    decided_on = fields.Date(allow_none=True, validate=not_future)
     title = fields.String(allow_none=True, validate=validate.Length(max=300))
     competent_body = fields.String(allow_none=True, validate=validate.Length(max=300))
     notes = fields.String(allow_none=True, validate=validate.Length(max=10000))
@@ -206,11 +206,14 @@ class QualificationCreateSchema(_QualificationFields):
 
     kind = fields.String(required=True, validate=validate.OneOf(QUALIFICATION_KINDS))
     documents_available = fields.String(required=True, validate=validate.OneOf(DOCUMENTS_AVAILABLE))
-    recognition_status = fields.String(load_default="not_applied", validate=_CODE)
+    recognition_status = code_of("recognition_status", load_default="not_applied")
 
 
 class QualificationUpdateSchema(_QualificationFields):
     """PATCH .../qualifications/{qid}: ``version`` required."""
+
+    # The document's form of _something_to_change: version and one field at least.
+    openapi_extra: ClassVar[dict[str, Any]] = {"minProperties": 2}
 
     version = Version(required=True)
     kind = fields.String(validate=validate.OneOf(QUALIFICATION_KINDS))

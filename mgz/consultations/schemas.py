@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from mgz.consultations.models import KINDS
-from mgz.core.clock import today
-from mgz.core.schemas import Id, InputSchema, OutputSchema, Version
+from mgz.core.schemas import Id, InputSchema, OutputSchema, Version, code_of, not_future
 
-
-def _not_future(value: Any) -> None:
-    if value is not None and value > today():
-        raise ValidationError("Datum liegt in der Zukunft.")
-
-
-_CODE = validate.Length(min=1, max=40)
-_LANGUAGE = validate.Regexp(r"^[a-z]{2,3}$", error="ISO-639-Code in Kleinbuchstaben.")
+_LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
 
 
 class _ConsultationFields(InputSchema):
-    held_on = fields.Date(validate=_not_future)
+    held_on = fields.Date(validate=not_future)
     adviser_id = Id()
-    channel = fields.String(validate=_CODE)
+    channel = code_of("consultation_channel")
     duration_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=600))
-    language = fields.String(allow_none=True, validate=_LANGUAGE)
+    language = code_of(
+        "language", _LANGUAGE_PATTERN, error="ISO-639-Code in Kleinbuchstaben.", allow_none=True
+    )
     interpreter_used = fields.Boolean()
-    topics = fields.List(fields.String(validate=_CODE), validate=validate.Length(max=12))
-    referrals_out = fields.List(fields.String(validate=_CODE), validate=validate.Length(max=11))
+    topics = fields.List(code_of("consultation_topic"), validate=validate.Length(max=12))
+    referrals_out = fields.List(code_of("referral_institution"), validate=validate.Length(max=11))
     next_steps = fields.String(allow_none=True, validate=validate.Length(max=5000))
     notes = fields.String(allow_none=True, validate=validate.Length(max=10000))
 
@@ -37,19 +31,22 @@ class ConsultationCreateSchema(_ConsultationFields):
     """POST /clients/{id}/consultations."""
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    held_on = fields.Date(required=True, validate=_not_future)
-    channel = fields.String(required=True, validate=_CODE)
+    held_on = fields.Date(required=True, validate=not_future)
+    channel = code_of("consultation_channel", required=True)
     interpreter_used = fields.Boolean(load_default=False)
     topics = fields.List(
-        fields.String(validate=_CODE), load_default=list, validate=validate.Length(max=12)
+        code_of("consultation_topic"), load_default=list, validate=validate.Length(max=12)
     )
     referrals_out = fields.List(
-        fields.String(validate=_CODE), load_default=list, validate=validate.Length(max=11)
+        code_of("referral_institution"), load_default=list, validate=validate.Length(max=11)
     )
 
 
 class ConsultationUpdateSchema(_ConsultationFields):
     """PATCH .../consultations/{cid}: ``version`` required; the kind never changes."""
+
+    # The document's form of _something_to_change: version and one field at least.
+    openapi_extra: ClassVar[dict[str, Any]] = {"minProperties": 2}
 
     version = Version(required=True)
 

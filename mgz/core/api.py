@@ -21,7 +21,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
-from mgz.core import errors
+from mgz.core import apidocs, errors
 from mgz.core.schemas import MAX_INT32, MAX_NESTING
 
 API_PREFIX = "/api/v1"
@@ -33,7 +33,14 @@ access_log = logging.getLogger("mgz.access")
 
 
 class Api(SmorestApi):
-    """flask-smorest's Api with our problem+json error bodies."""
+    """flask-smorest's Api with our problem+json error bodies, documented as such."""
+
+    # mgz.core.apidocs.ProblemResponses documents each operation's real error
+    # statuses; a catch-all "default" would hide which ones those are.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_responses(self) -> None:
+        """Register no ``application/json`` error responses; ProblemResponses has its own."""
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         """Delegate to the one error mapper in mgz.core.errors."""
@@ -181,7 +188,8 @@ def init_api(app: Flask) -> Api:
     )
     app.url_map.converters["id"] = IdConverter
     app.url_map.converters["key"] = KeyConverter
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [apidocs.ProblemResponses()]})
+    api.ma_plugin.converter.add_attribute_function(apidocs.validator_notes)
     api.register_converter(KeyConverter, _key_schema)
     app.extensions["mgz.api"] = api
     app.before_request(_assign_request_id)

@@ -1,4 +1,10 @@
-"""A browsable API page rendered on the server from the OpenAPI document.
+"""The OpenAPI document's error responses and security, and a browsable API page.
+
+Every error leaves the API as RFC 9457 ``application/problem+json`` (mgz.core.errors);
+:class:`ProblemResponses` writes exactly that into each operation, with the statuses
+the operation can really answer, instead of flask-smorest's ``application/json``
+``Error`` schema and catch-all ``default``: a generated client or a fuzzer reads
+the document, so it must say what the server does.
 
 Swagger UI and ReDoc load their scripts from CDNs; an office handling refugees'
 data should not hand its staff's addresses to a third party to read API docs, so
@@ -7,9 +13,163 @@ the page is plain HTML with no script and no outside resource.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from apispec import APISpec, BasePlugin
 from flask import Blueprint, Response, current_app, render_template_string
 
 from mgz.core.access import public
+from mgz.core.errors import PROBLEM_MIMETYPE, PROBLEMS
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 Problem Details. Nie mit eingegebenen Werten.",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {
+            "type": "string",
+            "description": "Art des Fehlers, z. B. /problems/validation",
+            "pattern": "^/problems/[a-z-]+$",
+        },
+        "title": {"type": "string", "description": "Kurzer deutscher Titel"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "Deutsche Erläuterung"},
+        "errors": {
+            "type": "object",
+            "description": "Meldungen je Feld (Pfad mit Punkten, z. B. adviser_ids.0); "
+            "_schema: das Objekt als Ganzes, _body: der Inhalt, _unknown: unbekannte Felder",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "request_id": {"type": "string", "description": "Für Rückfragen beim Support"},
+    },
+    # Some problems carry more members (a duplicate's case numbers, health details).
+    "additionalProperties": True,
+}
+
+# Security schemes: a browser signs in with the session cookie and sends the CSRF
+# token from the login response on every write; scripts use a Bearer API token.
+SESSION_COOKIE = "mgz_session"
+CSRF_HEADER = "X-CSRF-Token"
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "Sitzungscookie aus POST /api/v1/auth/login",
+    },
+    "csrf": {
+        "type": "apiKey",
+        "in": "header",
+        "name": CSRF_HEADER,
+        "description": "csrf_token aus der Login-Antwort; Pflicht bei schreibenden "
+        "Anfragen mit Sitzungscookie",
+    },
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Persönliches API-Token (mgz tokens create)",
+    },
+}
+_READ_SECURITY = [{"bearer": []}, {"session": []}]
+_WRITE_SECURITY = [{"bearer": []}, {"session": [], "csrf": []}]
+
+_SAFE_METHODS = {"get", "head", "options"}
+_BODY_METHODS = {"post", "put", "patch", "delete"}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_MIMETYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _response_name(status: int) -> str:
+    return f"Problem{status}"
+
+
+def _statuses(method: str, operation: Mapping[str, Any], rule: Any) -> set[int]:
+    """The error statuses every operation of this shape can answer, beyond its own."""
+    statuses = {500}
+    if not operation.get("x-public"):
+        statuses |= {401, 403}
+    if rule is not None and rule.arguments:
+        statuses.add(404)
+    if method in _BODY_METHODS:
+        # Refused before any view runs (mgz.core.api): malformed JSON, too large,
+        # not JSON; a body is checked whether or not the operation takes one.
+        statuses |= {400, 413, 415}
+    return statuses
+
+
+def validator_notes(_converter: Any, field: Any, ret: dict[str, Any], **_kwargs: Any) -> dict:
+    """Add what a validator checks beyond JSON Schema (``openapi_note``) to the description."""
+    notes = [getattr(v, "openapi_note", None) for v in getattr(field, "validators", ())]
+    notes = [note for note in notes if note]
+    if not notes:
+        return {}
+    description = "; ".join([*filter(None, [ret.get("description")]), *notes])
+    return {"description": description}
+
+
+class ProblemResponses(BasePlugin):
+    """Document problem+json errors, the real error statuses and the security of each operation."""
+
+    def init_spec(self, spec: APISpec) -> None:
+        """Register the problem schema, one response per error status, the security schemes."""
+        super().init_spec(spec)
+        spec.components.schema("Problem", PROBLEM_SCHEMA)
+        for status, (_slug, title) in sorted(PROBLEMS.items()):
+            if status >= 400:
+                spec.components.response(
+                    _response_name(status), _problem_response(title), lazy=True
+                )
+        for name, scheme in SECURITY_SCHEMES.items():
+            spec.components.security_scheme(name, scheme)
+
+    def schema_helper(
+        self, name: str, definition: dict[str, Any], **kwargs: Any
+    ) -> dict[str, Any] | None:
+        """Add a schema's ``openapi_extra`` (e.g. minProperties), which fields cannot express."""
+        schema = kwargs.get("schema")
+        return dict(getattr(schema, "openapi_extra", None) or {}) or None
+
+    def operation_helper(
+        self,
+        path: str | None = None,
+        operations: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Rewrite the error responses and set ``security`` of each operation."""
+        for method, operation in (operations or {}).items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses: dict[Any, Any] = operation["responses"]
+            responses.pop("default", None)
+            declared = {int(status) for status in responses}
+            for status in _statuses(method, operation, kwargs.get("rule")) - declared:
+                responses[str(status)] = _response_name(status)
+            for key in list(responses):
+                status = int(key)
+                response = responses.pop(key)
+                if status < 400:
+                    responses[str(status)] = response
+                    continue
+                description = response.get("description") if isinstance(response, dict) else None
+                responses[str(status)] = (
+                    _problem_response(description) if description else _response_name(status)
+                )
+            operation["responses"] = {
+                str(key): responses[key] for key in sorted(responses, key=int)
+            }
+            if operation.get("x-public"):
+                operation["security"] = []
+            else:
+                operation["security"] = (
+                    _READ_SECURITY if method in _SAFE_METHODS else _WRITE_SECURITY
+                )
+
 
 bp = Blueprint("apidocs", __name__)
 

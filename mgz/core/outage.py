@@ -12,11 +12,13 @@ decides.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, g, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from mgz.core.errors import handle_unexpected, problem
 
@@ -28,11 +30,26 @@ RETRY_PAUSE_SECONDS = 0.5
 _RETRY = "mgz_db_retry"
 
 
+# SQLite's transient conditions: another writer held the lock past busy_timeout.
+_SQLITE_TRANSIENT = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
+
+
 def is_outage(error: BaseException) -> bool:
-    """Whether ``error`` means the database could not be reached or dropped the connection."""
-    if isinstance(error, OperationalError):
+    """Whether ``error`` means the database is away or busy, not that a statement is wrong.
+
+    A dropped connection (the dialect invalidated it), PostgreSQL's operational errors
+    (connection refused, server shutting down, statement cancelled), SQLite's lock
+    time-out. SQLite reports a missing table as an OperationalError too: that one is a
+    fault, not an outage.
+    """
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
         return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        return getattr(original, "sqlite_errorname", "") in _SQLITE_TRANSIENT
+    return isinstance(original, psycopg.OperationalError)
 
 
 def handle_outage(error: DBAPIError) -> Response:
@@ -70,7 +87,6 @@ class App(Flask):
 
 def register_outage_handlers(app: Flask) -> None:
     """Answer database outages 503 instead of 500."""
-    app.register_error_handler(OperationalError, handle_outage)
     app.register_error_handler(DBAPIError, _outage_or_unexpected)
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from marshmallow.exceptions import SCHEMA
 
+from mgz.core.clock import today
+
 # The message marshmallow gives an unknown key; the error mapper reports such keys
 # without their name (see mgz.core.errors.flatten_messages).
 UNKNOWN_FIELD = "Unbekanntes Feld."
@@ -71,6 +73,66 @@ def _install_german_messages() -> None:
 
 
 _install_german_messages()
+
+
+# The form of a code in a code list (the loader in mgz.reference checks it), at most
+# 40 characters as the code columns hold.
+CODE_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
+
+
+def code_of(
+    list_name: str,
+    pattern: str = CODE_PATTERN,
+    *,
+    error: str = "Kein gültiger Code.",
+    **kwargs: Any,
+) -> fields.String:
+    """A code from the versioned code list ``list_name``.
+
+    The schema checks the code's form, and the OpenAPI document states it and names
+    the list; whether the code is in the list's newest version the service checks
+    against the database (422 "Unbekannter Code."), because lists change by version.
+    """
+    metadata = {
+        "description": f"Code aus der Codeliste {list_name} (GET /api/v1/reference/{list_name}); "
+        "ein Code, der dort fehlt oder zurückgezogen ist, gibt 422.",
+        "x-code-list": list_name,
+        **kwargs.pop("metadata", {}),
+    }
+    return fields.String(
+        validate=validate.Regexp(pattern, error=error), metadata=metadata, **kwargs
+    )
+
+
+def not_future(value: Any) -> None:
+    """Refuse a date after today (the document says so in the field's description)."""
+    if value is not None and value > today():
+        raise ValidationError("Datum liegt in der Zukunft.")
+
+
+not_future.openapi_note = "nicht in der Zukunft"  # type: ignore[attr-defined]
+
+
+class YearUpToNow(validate.Range):
+    """A year from ``min`` to the current one; the document states the year it was built."""
+
+    def __init__(self, min: int) -> None:  # noqa: A002 - marshmallow's name
+        super().__init__(min=min, error="Jahr außerhalb des gültigen Bereichs.")
+
+    @property  # type: ignore[override]
+    def max(self) -> int:
+        """The current year (read when the OpenAPI document is built and on every check)."""
+        return today().year
+
+    @max.setter
+    def max(self, _value: Any) -> None:
+        """Range.__init__ assigns max; this one is always the current year."""
+
+    def __call__(self, value: Any) -> Any:
+        """Check against today's year, not the year the process started."""
+        if value is not None and not self.min <= value <= self.max:
+            raise ValidationError(self.error)
+        return value
 
 
 # Largest value of an INTEGER column (ids, versions) on PostgreSQL.

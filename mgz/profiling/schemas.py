@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from mgz.core.clock import today
-from mgz.core.schemas import InputSchema, OutputSchema
+from mgz.core.schemas import InputSchema, OutputSchema, YearUpToNow, code_of, not_future
 from mgz.profiling.models import Profiling
 from mgz.profiling.rules import KEY_FACTORS, MAIN_NEED_TYPES, RATINGS
 
@@ -24,20 +24,16 @@ DRIVING_LICENCE_CLASSES = (
     "D1", "D1E", "D", "DE", "L", "T",
 )  # fmt: skip
 
-_CODE = validate.Length(min=1, max=40)
 KLDB_CODE = validate.Regexp(r"^[0-9]{1,5}$", error="KldB-2010-Code: 1 bis 5 Ziffern.")
-_COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="ISO-3166-Code aus zwei Großbuchstaben.")
+
+
+def _country(**kwargs: Any) -> fields.String:
+    return code_of(
+        "country", r"^[A-Z]{2}$", error="ISO-3166-Code aus zwei Großbuchstaben.", **kwargs
+    )
+
+
 _RATING = validate.OneOf(RATINGS)
-
-
-def _not_future(value: Any) -> None:
-    if value is not None and value > today():
-        raise ValidationError("Datum liegt in der Zukunft.")
-
-
-def _year(value: int | None) -> None:
-    if value is not None and not 1940 <= value <= today().year:
-        raise ValidationError("Jahr außerhalb des gültigen Bereichs.")
 
 
 def _unique(values: list[Any]) -> None:
@@ -49,8 +45,8 @@ class SchoolingSchema(InputSchema):
     """Schulbildung."""
 
     years = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=30))
-    isced_level = fields.String(allow_none=True, validate=_CODE)
-    country = fields.String(allow_none=True, validate=_COUNTRY)
+    isced_level = code_of("isced_level", allow_none=True)
+    country = _country(allow_none=True)
     certificate = fields.String(allow_none=True, validate=validate.Length(max=300))
 
 
@@ -58,11 +54,11 @@ class EducationSchema(InputSchema):
     """One vocational training or higher education."""
 
     kind = fields.String(required=True, validate=validate.OneOf(EDUCATION_KINDS))
-    isced_level = fields.String(required=True, validate=_CODE)
+    isced_level = code_of("isced_level", required=True)
     kldb_code = fields.String(allow_none=True, validate=KLDB_CODE)
     is_completed = fields.Boolean(required=True)
-    country = fields.String(allow_none=True, validate=_COUNTRY)
-    year = fields.Integer(allow_none=True, validate=_year)
+    country = _country(allow_none=True)
+    year = fields.Integer(allow_none=True, validate=YearUpToNow(1940))
 
 
 class WorkExperienceSchema(InputSchema):
@@ -75,7 +71,7 @@ class WorkExperienceSchema(InputSchema):
 class GermanSkillSchema(InputSchema):
     """German in one skill: CEFR level, self-assessed or certified."""
 
-    level = fields.String(required=True, validate=_CODE)
+    level = code_of("cefr_level", required=True)
     is_certified = fields.Boolean(load_default=False)
 
 
@@ -91,8 +87,8 @@ class GermanSkillsSchema(InputSchema):
 class OtherLanguageSchema(InputSchema):
     """Another language and, if known, its level."""
 
-    language = fields.String(required=True, validate=_CODE)
-    level = fields.String(allow_none=True, validate=_CODE)
+    language = code_of("language", required=True)
+    level = code_of("cefr_level", allow_none=True)
 
 
 class NeedsSchema(InputSchema):
@@ -117,7 +113,7 @@ class FrameworkNeedsSchema(InputSchema):
 class ProfilingCreateSchema(InputSchema):
     """POST /clients/{id}/profilings: a new profiling (the old ones stay unchanged)."""
 
-    profiled_on = fields.Date(load_default=today, validate=_not_future)
+    profiled_on = fields.Date(load_default=today, validate=not_future)
     schooling = fields.Nested(SchoolingSchema, load_default=dict)
     education = fields.List(
         fields.Nested(EducationSchema), load_default=list, validate=validate.Length(max=20)
@@ -137,15 +133,15 @@ class ProfilingCreateSchema(InputSchema):
         validate=_unique,
     )
     strengths = fields.List(
-        fields.String(validate=_CODE), load_default=list, validate=[validate.Length(max=4), _unique]
+        code_of("competence_class"), load_default=list, validate=[validate.Length(max=4), _unique]
     )
     needs = fields.Nested(NeedsSchema, required=True)
     framework_needs = fields.Nested(FrameworkNeedsSchema, load_default=dict)
     main_need = fields.String(allow_none=True, validate=validate.OneOf(tuple(MAIN_NEED_TYPES)))
     health_remarks = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    profile_type = fields.String(required=True, validate=_CODE)
+    profile_type = code_of("profile_type", required=True)
     override_reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    integration_goal = fields.String(required=True, validate=_CODE)
+    integration_goal = code_of("integration_goal", required=True)
     next_steps = fields.String(allow_none=True, validate=validate.Length(max=5000))
     notes = fields.String(allow_none=True, validate=validate.Length(max=10000))
 

@@ -8,9 +8,10 @@ from sqlalchemy import select, text, update
 from mgz.audit.models import AuditEvent
 from mgz.auth import service
 from mgz.auth.models import ApiToken, User, UserRole
+from mgz.auth.settings import TOKEN_MAX_DAYS
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
-from mgz.core.errors import ConflictError
+from mgz.core.errors import ConflictError, InvalidInputError
 from tests.factories import TEST_PASSWORD, make_token, make_user
 
 
@@ -96,14 +97,24 @@ def test_unknown_or_malformed_tokens_are_401(app, db):
         assert client.get("/api/v1/auth/me", headers={"Authorization": header}).status_code == 401
 
 
-def test_token_lifetime_is_capped_by_configuration(app, db, login_as, monkeypatch):
-    monkeypatch.setitem(app.config, "API_TOKEN_MAX_DAYS", 30)
+def test_token_lifetime_has_one_limit_in_document_api_service_and_cli(app, db, login_as, runner):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    documented = spec["components"]["schemas"]["TokenCreate"]["properties"]["expires_in_days"]
+    assert documented["maximum"] == TOKEN_MAX_DAYS == 365
     user = make_user(db, roles=["statistician"])
-    response = login_as("admin").post(
-        f"/api/v1/users/{user.id}/tokens", json={"label": "x", "expires_in_days": 31}
-    )
+    admin = login_as("admin")
+    url = f"/api/v1/users/{user.id}/tokens"
+    assert admin.post(url, json={"label": "x", "expires_in_days": 365}).status_code == 201
+    response = admin.post(url, json={"label": "x", "expires_in_days": 366})
     assert response.status_code == 422
     assert "expires_in_days" in response.get_json()["errors"]
+    with pytest.raises(InvalidInputError):
+        service.create_token(db, Actor.system("tests"), user, "x", timedelta(days=366))
+    refused = runner.invoke(
+        args=["tokens", "create", user.username, "--label", "x", "--days", "366"]
+    )
+    assert refused.exit_code == 2
+    assert "366" in refused.output
 
 
 def test_admin_manages_accounts_and_each_change_is_audited(app, db, login_as):

@@ -1,6 +1,7 @@
 import shutil
 
 import pytest
+from jsonschema import validate as validate_json
 from openapi_spec_validator import validate
 
 from mgz.core import migrations
@@ -91,3 +92,68 @@ def test_security_headers(client, path):
     response = client.get(path)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def _operations(spec):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield f"{method.upper()} {path}", method, operation
+
+
+def _resolve(spec, response):
+    if "$ref" in response:
+        return spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return response
+
+
+def test_every_error_response_is_documented_as_problem_json(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    problem = spec["components"]["schemas"]["Problem"]
+    assert problem["properties"]["status"]["type"] == "integer"
+    assert set(problem["required"]) == {"type", "title", "status"}
+    assert "Error" not in spec["components"]["schemas"]
+    for label, method, operation in _operations(spec):
+        responses = operation["responses"]
+        assert "default" not in responses, label
+        errors = {int(s) for s in responses if int(s) >= 400}
+        assert 500 in errors, label
+        if not operation.get("x-public"):
+            assert {401, 403} <= errors, label
+        if "{" in label:
+            assert 404 in errors, label
+        if method != "get":
+            assert {400, 413, 415} <= errors, label
+        for status in errors:
+            content = _resolve(spec, responses[str(status)])["content"]
+            assert list(content) == ["application/problem+json"], (label, status)
+            assert content["application/problem+json"]["schema"] == {
+                "$ref": "#/components/schemas/Problem"
+            }
+
+
+def test_security_schemes_are_declared_per_operation(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["bearer"]["description"],
+    }
+    assert (schemes["session"]["in"], schemes["session"]["name"]) == ("cookie", "mgz_session")
+    assert (schemes["csrf"]["in"], schemes["csrf"]["name"]) == ("header", "X-CSRF-Token")
+    for label, method, operation in _operations(spec):
+        if operation.get("x-public"):
+            assert operation["security"] == [], label
+        elif method == "get":
+            assert operation["security"] == [{"bearer": []}, {"session": []}], label
+        else:
+            assert operation["security"] == [{"bearer": []}, {"session": [], "csrf": []}], label
+
+
+def test_a_real_error_body_matches_the_documented_problem_schema(app, client):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    response = client.post("/api/v1/users", json={"username": "x"})
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    validate_json(response.get_json(), spec["components"]["schemas"]["Problem"])

@@ -16,9 +16,7 @@ def bearer(db, role):
     user = auth_service.create_user(
         db, ADMIN, f"reference-{role}", "Referenz-Test-Passwort 2026!", [role]
     )
-    _token, raw = auth_service.create_token(
-        db, ADMIN, user, "tests", timedelta(days=1), max_lifetime=timedelta(days=30)
-    )
+    _token, raw = auth_service.create_token(db, ADMIN, user, "tests", timedelta(days=1))
     return {"Authorization": f"Bearer {raw}"}
 
 
