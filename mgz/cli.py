@@ -1,7 +1,11 @@
-"""The ``mgz`` console script: the Flask CLI plus ``serve`` and ``demo``.
+"""The ``mgz`` console script: the areas' command groups plus ``serve`` and ``demo``.
 
-``serve`` and ``demo`` build the app themselves (``demo`` forces demo mode), so they
-are plain click commands beside the app's command groups.
+Every group hangs on the top-level group itself, not only on the app's ``cli``: the
+app is built only when a command that needs it runs, so ``--help`` of every group and
+command works without any configuration, and a command that needs configuration
+fails with one line (exit 2) instead of the app's error escaping while the commands
+are listed. ``serve`` and ``demo`` build the app themselves (``demo`` forces demo
+mode), so they are plain click commands.
 """
 
 from __future__ import annotations
@@ -14,17 +18,16 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import ScriptInfo
 from gunicorn.app.base import BaseApplication
 from werkzeug.serving import run_simple
 
-from mgz.app import create_app
+from mgz.app import CLI_GROUPS, create_app
 from mgz.clients.cli import run_seed
 from mgz.core import migrations
 from mgz.core.config import ConfigError
 from mgz.core.db import database
 from mgz.core.demo import ORDER_DATA, run_demo_steps
-from mgz.crypto.cli import keys_group
 
 
 def _run_gunicorn(app_factory: Any, bind: str, workers: int) -> None:
@@ -114,25 +117,24 @@ def _factory() -> Flask:
     return create_app()
 
 
-cli = FlaskGroup(
-    name="mgz",
-    create_app=_factory,
-    add_default_commands=False,
-    add_version_option=False,
-    load_dotenv=False,
-    help="mgz – Fallverwaltung des Migrationszentrums Landkreis Osnabrück.",
-)
+@click.group(name="mgz", help="mgz – Fallverwaltung des Migrationszentrums Landkreis Osnabrück.")
+def cli() -> None:
+    """The top-level group; its subcommands do the work."""
+
+
 cli.add_command(serve)
 cli.add_command(demo)
-# On the top-level group (not only the app's), so `mgz keys generate` works before any
-# key is configured, when the app itself refuses to start.
-cli.add_command(keys_group)
+for _group in CLI_GROUPS:
+    cli.add_command(_group)
 
 
 def main() -> None:
     """Run the CLI; a configuration error is one line on stderr and exit code 2."""
+    # The app's command groups (flask AppGroup) load the app through this object,
+    # only when one of their commands runs.
+    info = ScriptInfo(create_app=_factory, set_debug_flag=False, load_dotenv_defaults=False)
     try:
-        cli.main(prog_name="mgz")
+        cli.main(prog_name="mgz", obj=info)
     except ConfigError as exc:
         click.echo(f"mgz: configuration error: {exc}", err=True)
         sys.exit(2)
