@@ -25,9 +25,11 @@ from werkzeug.serving import run_simple
 from mgz.app import CLI_GROUPS, create_app
 from mgz.clients.cli import run_seed
 from mgz.core import migrations
+from mgz.core.actor import Actor
 from mgz.core.config import ConfigError
 from mgz.core.db import database
 from mgz.core.demo import ORDER_DATA, run_demo_steps
+from mgz.crypto import key_checks
 
 
 def _run_gunicorn(app_factory: Any, bind: str, workers: int) -> None:
@@ -66,6 +68,12 @@ def _demo_app() -> Flask:
     app = create_app({"MODE": "demo", "LOG_FORMAT": "text"})
     with app.app_context():
         migrations.upgrade(database(app).engine)
+    # A fresh demo database could not be checked before it was migrated: check (and
+    # store the check values of) the development keys before any data is written.
+    try:
+        key_checks.verify_app(app, Actor.system("demo"))
+    except key_checks.KeyCheckError as error:
+        raise ConfigError(str(error)) from None
     return app
 
 
@@ -114,7 +122,9 @@ def _serve_development(app: Flask, host: str, port: int) -> None:
 
 
 def _factory() -> Flask:
-    return create_app()
+    # A command may ask for the app without the start-up key check (`keys status`).
+    info = click.get_current_context().find_object(ScriptInfo)
+    return create_app(verify_keys=info is None or info.data.get("verify_keys", True))
 
 
 @click.group(name="mgz", help="mgz – Fallverwaltung des Migrationszentrums Landkreis Osnabrück.")
