@@ -282,13 +282,6 @@ def verify_app(app: Flask, actor: Actor) -> list[KeyCheckResult]:
         except SQLAlchemyError:
             raise NotReadyError() from None
         except KeyCheckError as error:
-            log.error(
-                "key check failed: %s %s (%s)",
-                error.result.kind,
-                error.result.key_id,
-                error.result.status,
-                extra={"event": "key_check_failed"},
-            )
             _record_failure(app, actor, error)
             raise
     _checked(app).verified = True
@@ -304,7 +297,15 @@ def _verify_before_request() -> None:
         verify_app(app, Actor.system("keys check"))
     except NotReadyError:
         return  # health reports the database; nothing is stored to compare with yet
-    except KeyCheckError:
+    except KeyCheckError as error:
+        # At start-up the ConfigError is the one line; here a log line says which key.
+        log.error(
+            "key check failed: %s %s (%s)",
+            error.result.kind,
+            error.result.key_id,
+            error.result.status,
+            extra={"event": "key_check_failed"},
+        )
         raise ServiceUnavailableError(
             "Die Schlüsselprüfung ist fehlgeschlagen; siehe `mgz keys status`.",
             extra={"keys": "failed"},
