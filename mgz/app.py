@@ -30,6 +30,7 @@ from mgz.core.db import Database
 from mgz.core.logs import configure_logging
 from mgz.core.outage import App, register_outage_handlers
 from mgz.crypto import cli as crypto_cli
+from mgz.crypto import key_checks
 from mgz.crypto import keys as crypto_keys
 from mgz.profiling import views as profiling_views
 from mgz.reference import cli as reference_cli
@@ -114,9 +115,17 @@ def _resolve_settings(settings: dict[str, Any], folder: Path) -> dict[str, Any]:
 
 
 def create_app(
-    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    verify_keys: bool = True,
 ) -> Flask:
-    """Build the app from the configuration layers; raise ConfigError on a bad setting."""
+    """Build the app from the configuration layers; raise ConfigError on a bad setting.
+
+    A key that does not match its stored check value is a bad setting, too (see
+    ``mgz.crypto.key_checks``). ``verify_keys=False`` defers that check to the first
+    request, for ``mgz keys status``, which shows the checks instead of stopping.
+    """
     folder = instance_path(environ)
     settings = _resolve_settings(config.load(overrides, environ), folder)
     if settings["DATABASE_URL"].startswith("sqlite:///"):
@@ -142,6 +151,8 @@ def create_app(
     audit_settings.init_app(app)
     Database().init_app(app)
     api = init_api(app)
+    # Before the login check: with a failed key check every request is refused (503).
+    key_checks.init_app(app, verify_now=verify_keys)
     auth_policy.init_app(app)  # after init_api: its hook needs the request id
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)

@@ -1,7 +1,11 @@
-"""The ``mgz`` console script: the Flask CLI plus ``serve`` and ``demo``.
+"""The ``mgz`` console script: the areas' command groups plus ``serve`` and ``demo``.
 
-``serve`` and ``demo`` build the app themselves (``demo`` forces demo mode), so they
-are plain click commands beside the app's command groups.
+Every group hangs on the top-level group itself, not only on the app's ``cli``: the
+app is built only when a command that needs it runs, so ``--help`` of every group and
+command works without any configuration, and a command that needs configuration
+fails with one line (exit 2) instead of the app's error escaping while the commands
+are listed. ``serve`` and ``demo`` build the app themselves (``demo`` forces demo
+mode), so they are plain click commands.
 """
 
 from __future__ import annotations
@@ -14,18 +18,19 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import ScriptInfo
 from gunicorn.app.base import BaseApplication
 from werkzeug.serving import run_simple
 
-from mgz.app import create_app
+from mgz.app import CLI_GROUPS, create_app
 from mgz.clients.cli import run_seed
 from mgz.core import migrations
+from mgz.core.actor import Actor
 from mgz.core.config import ConfigError
 from mgz.core.db import database
 from mgz.core.demo import ORDER_DATA, run_demo_steps
 from mgz.core.server_log import logger_class
-from mgz.crypto.cli import keys_group
+from mgz.crypto import key_checks
 
 
 def _run_gunicorn(app_factory: Any, bind: str, workers: int, log_format: str) -> None:
@@ -65,6 +70,12 @@ def _demo_app() -> Flask:
     app = create_app({"MODE": "demo", "LOG_FORMAT": "text"})
     with app.app_context():
         migrations.upgrade(database(app).engine)
+    # A fresh demo database could not be checked before it was migrated: check (and
+    # store the check values of) the development keys before any data is written.
+    try:
+        key_checks.verify_app(app, Actor.system("demo"))
+    except key_checks.KeyCheckError as error:
+        raise ConfigError(str(error)) from None
     return app
 
 
@@ -113,28 +124,29 @@ def _serve_development(app: Flask, host: str, port: int) -> None:
 
 
 def _factory() -> Flask:
-    return create_app()
+    # A command may ask for the app without the start-up key check (`keys status`).
+    info = click.get_current_context().find_object(ScriptInfo)
+    return create_app(verify_keys=info is None or info.data.get("verify_keys", True))
 
 
-cli = FlaskGroup(
-    name="mgz",
-    create_app=_factory,
-    add_default_commands=False,
-    add_version_option=False,
-    load_dotenv=False,
-    help="mgz – Fallverwaltung des Migrationszentrums Landkreis Osnabrück.",
-)
+@click.group(name="mgz", help="mgz – Fallverwaltung des Migrationszentrums Landkreis Osnabrück.")
+def cli() -> None:
+    """The top-level group; its subcommands do the work."""
+
+
 cli.add_command(serve)
 cli.add_command(demo)
-# On the top-level group (not only the app's), so `mgz keys generate` works before any
-# key is configured, when the app itself refuses to start.
-cli.add_command(keys_group)
+for _group in CLI_GROUPS:
+    cli.add_command(_group)
 
 
 def main() -> None:
     """Run the CLI; a configuration error is one line on stderr and exit code 2."""
+    # The app's command groups (flask AppGroup) load the app through this object,
+    # only when one of their commands runs.
+    info = ScriptInfo(create_app=_factory, set_debug_flag=False, load_dotenv_defaults=False)
     try:
-        cli.main(prog_name="mgz")
+        cli.main(prog_name="mgz", obj=info)
     except ConfigError as exc:
         click.echo(f"mgz: configuration error: {exc}", err=True)
         sys.exit(2)

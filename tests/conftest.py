@@ -88,8 +88,15 @@ def database_url(backend: Backend) -> str:
     return backend.new_database()
 
 
-def build_app(database_url: str, tmp_path: Any, **overrides: Any) -> Flask:
-    """An app in production mode on ``database_url``, isolated from the shell's MGZ_*."""
+def build_app(
+    database_url: str, tmp_path: Any, *, verify_keys: bool = True, **overrides: Any
+) -> Flask:
+    """An app in production mode on ``database_url``, isolated from the shell's MGZ_*.
+
+    It checks its keys against the database's key check values at start (ConfigError
+    on a mismatch), so apps on one database share the keys above; ``verify_keys=False``
+    builds one with other keys on purpose (to test the read path's own refusals).
+    """
     settings = {
         "MODE": "production",
         "DATABASE_URL": database_url,
@@ -100,7 +107,9 @@ def build_app(database_url: str, tmp_path: Any, **overrides: Any) -> Flask:
         "LOG_FORMAT": "json",
         **overrides,
     }
-    app = create_app(settings, environ={"MGZ_INSTANCE_PATH": str(tmp_path)})
+    app = create_app(
+        settings, environ={"MGZ_INSTANCE_PATH": str(tmp_path)}, verify_keys=verify_keys
+    )
     app.config["TESTING"] = True
     return app
 
@@ -118,8 +127,8 @@ def make_app(tmp_path: Any) -> Iterator[Any]:
     """Build extra apps (other settings, other databases); their engines are disposed."""
     built: list[Flask] = []
 
-    def factory(database_url: str, **overrides: Any) -> Flask:
-        app = build_app(database_url, tmp_path, **overrides)
+    def factory(database_url: str, *, verify_keys: bool = True, **overrides: Any) -> Flask:
+        app = build_app(database_url, tmp_path, verify_keys=verify_keys, **overrides)
         built.append(app)
         return app
 

@@ -1,15 +1,21 @@
-"""``GET /api/v1/health``: is the database reachable and at the newest migration?"""
+"""``GET /api/v1/health``: is the database reachable and at the newest migration?
+
+Areas add checks of their own that need the database (the crypto area compares the
+keys in use with their stored check values): :func:`add_readiness_check`.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from flask.views import MethodView
 from marshmallow import fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from mgz.core import migrations
 from mgz.core.access import public
@@ -22,6 +28,18 @@ log = logging.getLogger("mgz.health")
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Betriebszustand")
 
+READINESS_CHECKS = "mgz.health.readiness_checks"
+ReadinessCheck = Callable[[Session], dict[str, Any]]
+
+
+def add_readiness_check(app: Flask, check: ReadinessCheck) -> None:
+    """Run ``check`` on every probe once the database is reachable and migrated.
+
+    It gets the probe's session and returns entries for the report (e.g.
+    ``{"keys": "ok"}``) or raises ServiceUnavailableError (503).
+    """
+    app.extensions.setdefault(READINESS_CHECKS, []).append(check)
+
 
 class HealthSchema(OutputSchema):
     """Health report."""
@@ -30,6 +48,7 @@ class HealthSchema(OutputSchema):
     database = fields.String(required=True, metadata={"example": "ok"})
     revision = fields.String(allow_none=True, metadata={"description": "migration applied"})
     head = fields.String(allow_none=True, metadata={"description": "newest migration"})
+    keys = fields.String(metadata={"example": "ok", "description": "key check values match"})
 
 
 def check_health() -> dict[str, Any]:
@@ -52,7 +71,16 @@ def check_health() -> dict[str, Any]:
             "Die Datenbank ist nicht auf dem neuesten Migrationsstand.",
             extra={"database": "ok", "revision": revision, "head": head},
         )
-    return {"status": "ok", "database": "ok", "revision": revision, "head": head}
+    report: dict[str, Any] = {"status": "ok", "database": "ok", "revision": revision, "head": head}
+    try:
+        for check in current_app.extensions.get(READINESS_CHECKS, ()):
+            report.update(check(session))
+    except SQLAlchemyError:
+        log.warning("database unreachable", extra={"event": "health_db_down"})
+        raise ServiceUnavailableError(
+            "Die Datenbank ist nicht erreichbar.", extra={"database": "unreachable"}
+        ) from None
+    return report
 
 
 @blp.route("/health")
@@ -61,8 +89,11 @@ class Health(MethodView):
 
     @public
     @blp.response(200, HealthSchema)
-    @blp.alt_response(503, description="Datenbank nicht erreichbar oder Migration fehlt")
+    @blp.alt_response(
+        503,
+        description="Datenbank nicht erreichbar, Migration fehlt, Schlüssel falsch",
+    )
     def get(self) -> dict[str, Any]:
-        """Betriebszustand: Datenbank erreichbar, Migrationen aktuell."""
+        """Betriebszustand: Datenbank erreichbar, Migrationen aktuell, Schlüssel geprüft."""
         current_app.logger.debug("health probe")
         return check_health()

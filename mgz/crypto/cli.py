@@ -1,7 +1,8 @@
 """``mgz keys``: generate, status, rotate, retire.
 
 ``generate`` works without a configured app (it makes the first key); the others load
-the app and call the service functions.
+the app and call the service functions. ``status`` loads it without the start-up key
+check, so that it can show which check fails.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 
 from mgz.core.actor import Actor
 from mgz.core.db import session_scope
 from mgz.core.errors import DomainError
-from mgz.crypto import service
+from mgz.crypto import key_checks, service
 from mgz.crypto.keys import KEY_ID, encode_key, generate_key, state, write_secret_file
 
 keys_group = AppGroup("keys", help="Schlüssel: erzeugen, Status, rotieren, stilllegen.")
@@ -57,12 +58,31 @@ def generate(key_id: str | None, path: Path | None, index: bool) -> None:
     click.echo(f"Schlüssel geschrieben: {path} (0600). Setzen Sie {name}_FILE={path}")
 
 
-@keys_group.command("status")
-def status() -> None:
-    """Show which master key ids are in use and how many data keys each wraps."""
-    master = state().master
+_CHECK_TEXT = {
+    key_checks.OK: "Prüfwert stimmt",
+    key_checks.ABSENT: "noch kein Prüfwert (wird beim nächsten Start angelegt)",
+    key_checks.UNUSED: "nicht konfiguriert, umschließt keine Datenschlüssel",
+    key_checks.MISMATCH: "FALSCH: nicht der Schlüssel, mit dem die Daten geschrieben wurden",
+    key_checks.UNCONFIGURED: "NICHT KONFIGURIERT, umschließt aber Datenschlüssel",
+}
+
+
+@keys_group.command("status", with_appcontext=False)
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show the master key ids in use, the data keys each wraps, and the key checks."""
+    info = ctx.ensure_object(ScriptInfo)
+    info.data["verify_keys"] = False  # show the failing check instead of stopping
+    with info.load_app().app_context():
+        _status()
+
+
+def _status() -> None:
+    crypto = state()
+    master = crypto.master
     with session_scope() as session:
         report = service.key_status(session, master)
+        checks = key_checks.inspect(session, crypto)
     for key in report.keys:
         flags = [
             label
@@ -77,12 +97,21 @@ def status() -> None:
         click.echo(f"{key.kek_id:<20} {key.data_keys:>8} Datenschlüssel  {', '.join(flags)}")
     click.echo(f"vernichtet (Crypto-Shredding): {report.shredded}")
     click.echo(f"noch zu rotieren: {report.pending_rotation}")
+    click.echo("Schlüsselprüfung:")
+    for check in checks:
+        name = "Index-Schlüssel" if check.kind == key_checks.INDEX else check.key_id
+        click.echo(f"  {name:<20} {_CHECK_TEXT[check.status]}")
+    failed = [check for check in checks if check.failed]
     if report.unreadable:
         click.echo(
             "FEHLER: Datenschlüssel unter nicht konfigurierten Hauptschlüsseln: "
             + ", ".join(report.unreadable),
             err=True,
         )
+    for check in failed:
+        if check.status == key_checks.MISMATCH:
+            click.echo(f"FEHLER: {check.message}", err=True)
+    if report.unreadable or failed:
         sys.exit(1)
 
 

@@ -1,4 +1,4 @@
-"""Tables of the crypto area: one wrapped data key per data subject, retired master keys."""
+"""Tables of the crypto area: wrapped data keys, retired master keys, key check values."""
 
 from __future__ import annotations
 
@@ -47,3 +47,23 @@ class RetiredMasterKey(Base):
     kek_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     retired_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_by: Mapped[str] = mapped_column(String(200))
+
+
+class KeyCheck(Base):
+    """The check value of one key: proves at start-up that a configured key is the right one.
+
+    ``check_value`` is an HMAC under the key of a fixed label naming the key (see
+    ``mgz.crypto.key_checks``), never the key or anything it could be computed from
+    without the key. ``kind`` is ``master`` (``key_id`` = the master key id) or
+    ``index`` (``key_id`` = ``index``). Created when the key is first used, compared
+    at every start.
+    """
+
+    __tablename__ = "key_checks"
+    __table_args__ = (CheckConstraint("kind IN ('master', 'index')", name="kind"),)
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    check_value: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
