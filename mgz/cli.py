@@ -11,6 +11,7 @@ mode), so they are plain click commands.
 from __future__ import annotations
 
 import runpy
+import socket
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,6 @@ import click
 from flask import Flask
 from flask.cli import ScriptInfo
 from gunicorn.app.base import BaseApplication
-from werkzeug.serving import run_simple
 
 from mgz.app import CLI_GROUPS, create_app
 from mgz.clients.cli import run_seed
@@ -33,7 +33,11 @@ from mgz.core.server_log import logger_class
 from mgz.crypto import key_checks
 
 
-def _run_gunicorn(app_factory: Any, bind: str, workers: int, log_format: str) -> None:
+def _run_gunicorn(
+    app_factory: Any, bind: str, workers: int, log_format: str, ready: str | None = None
+) -> None:
+    """Serve with gunicorn on config/gunicorn.conf.py; print ``ready`` once it listens."""
+
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             # BaseApplication has no config-file loader of its own: read the settings
@@ -45,6 +49,8 @@ def _run_gunicorn(app_factory: Any, bind: str, workers: int, log_format: str) ->
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)
             self.cfg.set("logger_class", logger_class(log_format))
+            if ready:
+                self.cfg.set("when_ready", lambda _arbiter: click.echo(ready))
 
         def load(self) -> Flask:
             return app_factory()
@@ -52,18 +58,39 @@ def _run_gunicorn(app_factory: Any, bind: str, workers: int, log_format: str) ->
     _Server().run()
 
 
+def _refuse_busy_port(host: str, port: int) -> None:
+    """One clear line instead of gunicorn's retries when something listens already."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise click.ClickException(
+                f"Port {port} auf {host} ist belegt. Wählen Sie einen anderen, "
+                f"z. B. mit --port {port + 1}."
+            ) from None
+
+
+def _demo_factory() -> Flask:
+    return create_app({"MODE": "demo", "LOG_FORMAT": "text"})
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the API: gunicorn in production, the development server in demo mode."""
+    """Serve the API with gunicorn (also in demo mode)."""
     app = create_app()
-    if app.config["DEMO"]:
-        click.echo(f"mgz (Demo) läuft auf http://{host}:{port}/api/v1/docs")
-        _serve_development(app, host, port)
-    else:
-        _run_gunicorn(create_app, f"{host}:{port}", workers, app.config["LOG_FORMAT"])
+    _refuse_busy_port(host, port)
+    demo_mode = app.config["DEMO"]
+    _run_gunicorn(
+        _demo_factory if demo_mode else create_app,
+        f"{host}:{port}",
+        workers,
+        app.config["LOG_FORMAT"],
+        ready=f"mgz (Demo) läuft: http://{host}:{port}/api/v1/docs" if demo_mode else None,
+    )
 
 
 def _demo_app() -> Flask:
@@ -82,9 +109,10 @@ def _demo_app() -> Flask:
 @click.group("demo", invoke_without_command=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--no-serve", is_flag=True, help="Set up the demo and exit.")
 @click.pass_context
-def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
+def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool) -> None:
     """Set up the embedded demo (SQLite, development keys, demo data) and start it."""
     if ctx.invoked_subcommand is not None:
         return
@@ -98,8 +126,15 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
     url = f"http://{host}:{port}/api/v1/docs"
     click.echo(f"API-Dokumentation: {url}")
     if not no_serve:
-        click.echo(f"mgz Demo läuft: http://{host}:{port}/api/v1/health")
-        _serve_development(app, host, port)
+        _refuse_busy_port(host, port)
+        database(app).engine.dispose()  # gunicorn forks; each worker opens its own
+        _run_gunicorn(
+            _demo_factory,
+            f"{host}:{port}",
+            workers,
+            "text",
+            ready=f"mgz Demo läuft: http://{host}:{port}/api/v1/health",
+        )
 
 
 @demo.command("seed")
@@ -114,13 +149,6 @@ def demo_seed(count: int, seed: int) -> None:
         clients, talks = run_seed(app, count, seed)
     seconds = time.perf_counter() - started
     click.echo(f"{clients} Akten, {talks} Gespräche in {seconds:.1f} s (Seed {seed}).")
-
-
-def _serve_development(app: Flask, host: str, port: int) -> None:
-    # Flask's app.run() refuses to run under its own CLI; werkzeug's server is what
-    # it would start anyway (threaded, no reloader, no debugger: the debugger would
-    # show locals, i.e. personal data, in the browser).
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def _factory() -> Flask:

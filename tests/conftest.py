@@ -105,6 +105,8 @@ def build_app(
         "MASTER_KEYS": TEST_MASTER_KEYS,
         "INDEX_KEY": TEST_INDEX_KEY,
         "LOG_FORMAT": "json",
+        # Tests change stored check values and keys between two probes.
+        "HEALTH_KEY_CHECK_SECONDS": 0,
         **overrides,
     }
     app = create_app(

@@ -86,6 +86,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+_READ_ONLY = "mgz_read_only"
+
+
 def _sqlite_begin(connection: Connection) -> None:
     # pysqlite opens transactions lazily and breaks SAVEPOINT; with the driver's own
     # handling switched off (isolation_level=None) we emit BEGIN ourselves, which is
@@ -95,7 +98,10 @@ def _sqlite_begin(connection: Connection) -> None:
     # (SQLite cannot wait there without risking deadlock), while an immediate one
     # simply waits (busy_timeout). SQLite is the embedded, single-office default;
     # serialising its transactions is the price of never failing a concurrent write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction opened by read_only_session() can never write, so it begins
+    # deferred and waits for nobody (health probes beside a long write).
+    deferred = connection.get_execution_options().get(_READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, pool_size: int = 5, pool_timeout: int = 10) -> Engine:
@@ -158,6 +164,17 @@ def get_session() -> Session:
     if "mgz_session" not in g:
         g.mgz_session = database().new_session()
     return g.mgz_session
+
+
+def read_only_session() -> Session:
+    """The request's session, for a request that only reads (e.g. the health check).
+
+    Call it before anything else used the session: on SQLite its transaction then
+    begins deferred instead of taking the write lock; a write in it would fail.
+    """
+    session = get_session()
+    session.connection(execution_options={_READ_ONLY: True})
+    return session
 
 
 @contextmanager

@@ -13,14 +13,13 @@ from typing import Any
 from flask import Flask, current_app
 from flask.views import MethodView
 from marshmallow import fields
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mgz.core import migrations
 from mgz.core.access import public
 from mgz.core.api import Blueprint
-from mgz.core.db import get_session
+from mgz.core.db import read_only_session
 from mgz.core.errors import ServiceUnavailableError
 from mgz.core.schemas import OutputSchema
 
@@ -55,11 +54,10 @@ def check_health() -> dict[str, Any]:
     """Probe the database and the migration state; raise 503 when not ready."""
     # The request's own session: on SQLite a second connection would queue behind
     # the request's transaction.
-    session = get_session()
     try:
-        connection = session.connection()
-        connection.execute(text("SELECT 1"))
-        revision = migrations.revision_of(connection)
+        session = read_only_session()
+        # Reading the migration state is the reachability probe too: one query.
+        revision = migrations.stored_revision(session.connection())
     except SQLAlchemyError:
         log.warning("database unreachable", extra={"event": "health_db_down"})
         raise ServiceUnavailableError(

@@ -13,8 +13,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -51,6 +52,23 @@ def current_revision(engine: Engine) -> str | None:
 def revision_of(connection: Connection) -> str | None:
     """The revision of the database behind an open connection."""
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def stored_revision(connection: Connection) -> str | None:
+    """The revision of the database in one query (None if it was never migrated).
+
+    For the health check: unlike :func:`revision_of` it asks nothing else (Alembic
+    first looks the version table up in the schema). On PostgreSQL a missing table
+    leaves the transaction aborted; the caller is refusing then anyway.
+    """
+    try:
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except ProgrammingError:  # PostgreSQL: no such table
+        return None
+    except OperationalError as error:  # SQLite says the same as an operational error
+        if "no such table" in str(error.orig):
+            return None
+        raise
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

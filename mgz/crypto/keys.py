@@ -131,6 +131,15 @@ def parse_index_key(value: Any) -> bytes:
     return _decode_key(config.parse_str(value), "the index key")
 
 
+HEALTH_KEY_CHECK_SECONDS = config.register(
+    config.Setting(
+        "HEALTH_KEY_CHECK_SECONDS",
+        config.int_range(0, 3600),
+        "how long a passed comparison of the key check values stands for /health (0: every probe)",
+    )
+)
+
+
 config.register(
     Setting(
         "MASTER_KEYS",

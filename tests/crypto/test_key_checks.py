@@ -14,13 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from mgz.audit.models import AuditEvent
 from mgz.core.actor import Actor
 from mgz.core.config import ConfigError
-from mgz.core.db import make_engine, session_scope
+from mgz.core.db import database, make_engine, session_scope
 from mgz.crypto import key_checks
 from mgz.crypto.keys import EXTENSION, CryptoState, parse_index_key, parse_master_keys, state
 from mgz.crypto.models import DataKey, KeyCheck
@@ -168,6 +168,31 @@ def test_health_is_503_when_the_stored_check_value_changes(client, db):
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["keys"] == "failed"
+
+
+def test_a_passed_key_comparison_stands_a_while_and_a_failure_never(app, make_app):
+    running = make_app(app.config["DATABASE_URL"], HEALTH_KEY_CHECK_SECONDS=3600)
+    probe = running.test_client()
+    queries: list[str] = []
+    event.listen(
+        database(running).engine,
+        "before_cursor_execute",
+        lambda _c, _k, statement, *_a: statement == "BEGIN" or queries.append(statement),
+    )
+    assert probe.get("/api/v1/health").status_code == 200
+    assert any("key_checks" in q for q in queries)
+    queries.clear()
+    assert probe.get("/api/v1/health").status_code == 200
+    assert not any("key_checks" in q or "data_keys" in q for q in queries)
+    assert len(queries) == 1  # the migration state: reachability and revision at once
+    current = state(running)
+    running.extensions[EXTENSION] = CryptoState(
+        master=parse_master_keys(f"test1:{KEY_B}"), index_key=current.index_key
+    )
+    running.extensions[key_checks.EXTENSION].healthy_until = 0.0  # as after the time has passed
+    assert probe.get("/api/v1/health").status_code == 503
+    assert probe.get("/api/v1/health").status_code == 503  # a failure is not cached
+    running.extensions[EXTENSION] = current
 
 
 def test_health_is_503_when_the_configured_key_changes_in_a_running_app(app, make_app):
