@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from mgz.audit import service
+from mgz.audit import anchors, service, verification
 from mgz.audit.schemas import (
     EventPageSchema,
     EventQuerySchema,
@@ -68,7 +69,16 @@ class Verify(MethodView):
     def get(self) -> dict[str, Any]:
         """Kette prüfen: ok und Anzahl, oder das erste fehlerhafte Ereignis."""
         db = get_session()
-        result = service.verify(db, current_app.config["AUDIT_KEY"])
+        config = current_app.config
+        anchor_path = config.get("AUDIT_ANCHOR_PATH")
+        result = verification.verify(
+            db,
+            config["AUDIT_PUBLIC_KEY"],
+            audit_key=config["AUDIT_KEY"],
+            anchor_lines=anchors.read(
+                [Path(anchor_path)] if anchor_path and Path(anchor_path).exists() else []
+            ),
+        )
         service.record(
             db,
             current_actor(),
