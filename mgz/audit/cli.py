@@ -213,7 +213,9 @@ def export_command(
         details: dict[str, str | int | bool] = {"format": fmt, "count": count}
         if output is not None:
             details["sha256"] = digest.hexdigest()
-        service.record(db, Actor.system("audit export"), "audit.export", details=details)
+        service.record_log_read(
+            db, Actor.system("audit export"), filters, "audit.export", **details
+        )
         db.commit()
     if output is not None:
         click.echo(f"{count} Ereignisse nach {output} (SHA-256 {digest.hexdigest()})", err=True)

@@ -318,6 +318,68 @@ def list_events(
     return list(session.scalars(query.order_by(AuditEvent.seq).limit(limit)))
 
 
+def record_log_read(
+    session: Session,
+    actor: Actor | None,
+    filters: EventFilter,
+    action: str = "audit.read",
+    **details: str | int | bool,
+) -> AuditEvent:
+    """Log a read of the log itself (the caller commits): who watches the auditors.
+
+    The filters go into the event as codes and times; an object filter becomes the
+    event's object, so "who touched this object" also shows who looked it up.
+    """
+    shown: dict[str, str | int | bool] = dict(details)
+    if filters.actor_user_id is not None:
+        shown["actor_user_id"] = filters.actor_user_id
+    if filters.action is not None:
+        shown["action"] = filters.action
+    if filters.since is not None:
+        shown["since"] = chain.utc_iso(filters.since)
+    if filters.until is not None:
+        shown["until"] = chain.utc_iso(filters.until)
+    return record(
+        session,
+        actor,
+        action,
+        object_type=filters.object_type,
+        object_id=filters.object_id,
+        details=shown,
+    )
+
+
+def record_refusal(
+    session: Session,
+    actor: Actor,
+    *,
+    endpoint: str,
+    method: str,
+    status: int,
+    view_args: Mapping[str, Any],
+) -> AuditEvent:
+    """Log a request the access policy refused (401/403) on a route with personal data.
+
+    The caller commits although the request is refused, as with every audited
+    refusal. The route's path arguments (ids such as a client's UUID) go into the
+    details when they are pseudonymous codes; anything else is left out.
+    """
+    details: dict[str, str | int | bool] = {"status": status, "method": method.lower()}
+    for name, value in view_args.items():
+        text_value = str(value)
+        if _FIELD.match(name) and _DETAIL_VALUE.match(text_value) and name not in details:
+            details[name] = text_value
+    return record(
+        session,
+        actor,
+        "access.denied",
+        object_type="endpoint",
+        object_id=endpoint[:64] if _DETAIL_VALUE.match(endpoint[:64]) else None,
+        outcome="denied",
+        details=details,
+    )
+
+
 def iter_events(session: Session, filters: EventFilter) -> Iterator[AuditEvent]:
     """All matching events in chain order, fetched in batches (constant memory)."""
     query = _filtered(filters).order_by(AuditEvent.seq).execution_options(yield_per=500)

@@ -24,8 +24,14 @@ from mgz.core.db import get_session
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Datenschutzprotokoll")
 
 
-def _page(events: list[Any], limit: int) -> dict[str, Any]:
+def _read(filters: service.EventFilter, after_seq: int, limit: int) -> dict[str, Any]:
+    # The read is logged like any other: the page is fetched first, so the event
+    # about this read is not on it.
+    db = get_session()
+    events = service.list_events(db, filters, after_seq=after_seq, limit=limit)
     items = [service.event_as_dict(event) for event in events]
+    service.record_log_read(db, current_actor(), filters, after_seq=after_seq, count=len(items))
+    db.commit()
     return {"items": items, "next_after_seq": items[-1]["seq"] if len(items) == limit else None}
 
 
@@ -39,10 +45,7 @@ class Events(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Protokollereignisse (Filter: actor_user_id, action, object, Zeitraum)."""
         after_seq, limit = query.pop("after_seq"), query.pop("limit")
-        events = service.list_events(
-            get_session(), service.EventFilter(**query), after_seq=after_seq, limit=limit
-        )
-        return _page(events, limit)
+        return _read(service.EventFilter(**query), after_seq, limit)
 
 
 @blp.route("/objects/<string:object_id>/events")
@@ -56,8 +59,7 @@ class ObjectEvents(MethodView):
         """Wer hat dieses Objekt gelesen oder geändert?"""
         after_seq, limit = query.pop("after_seq"), query.pop("limit")
         filters = service.EventFilter(object_id=object_id, object_type=query.get("object_type"))
-        events = service.list_events(get_session(), filters, after_seq=after_seq, limit=limit)
-        return _page(events, limit)
+        return _read(filters, after_seq, limit)
 
 
 @blp.route("/verify")

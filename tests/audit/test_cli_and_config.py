@@ -80,6 +80,7 @@ def test_export_json_to_a_file_is_complete_atomic_and_logged(db, runner, tmp_pat
     assert logged.action == "audit.export"
     details = json.loads(logged.details)
     assert details["format"] == "json" and details["count"] == len(rows)
+    assert details["action"] == "test.cli"  # the filters of the export are logged too
     assert len(details["sha256"]) == 64
 
 
