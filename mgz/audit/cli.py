@@ -77,7 +77,9 @@ def _anchor_files(given: tuple[Path, ...]) -> list[Path]:
 @click.option("--anchors", "anchor_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Ankerdatei(en) oder Syslog-Export; ohne: MGZ_AUDIT_ANCHOR_PATH.")  # fmt: skip
-def verify_command(anchor_files: tuple[Path, ...]) -> None:
+@click.option("--workers", type=click.IntRange(1, 32), default=min(os.cpu_count() or 1, 4),
+              show_default=True, help="Prozesse, die Teile der Kette parallel prüfen.")  # fmt: skip
+def verify_command(anchor_files: tuple[Path, ...], workers: int) -> None:
     """Walk the chain, the checkpoints and the anchors; exit 1 and name the first break."""
     config = current_app.config
     with session_scope(current_app) as db:
@@ -86,6 +88,7 @@ def verify_command(anchor_files: tuple[Path, ...]) -> None:
             config["AUDIT_PUBLIC_KEY"],
             audit_key=config["AUDIT_KEY"],
             anchor_lines=anchors.read(_anchor_files(anchor_files)),
+            workers=workers,
         )
     report(result)
 

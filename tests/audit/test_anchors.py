@@ -238,3 +238,27 @@ def test_verify_command_reads_the_configured_anchors(site):
     assert result.exit_code == 1
     assert "FEHLER bei Ereignis 5" in result.output and "[truncated]" in result.output
     assert "belegt durch einen Anker" in result.output
+
+
+def test_parallel_verification_agrees_with_the_sequential_walk(site, monkeypatch):
+    """Workers confirm ranges; whatever they cannot confirm is named by the exact walk."""
+    monkeypatch.setattr(verification, "_MIN_EVENTS_PER_WORKER", 5)
+    site.append(40)
+    site.checkpoint_job()
+
+    def verify(workers):
+        with session_scope(site.app) as db:
+            return verification.verify(
+                db, PUBLIC, audit_key=KEY, anchor_lines=site.anchors(), workers=workers
+            )
+
+    sequential = verify(1)
+    walk = verification._walk
+    monkeypatch.setattr(verification, "_walk", lambda *_: pytest.fail("not confirmed in parallel"))
+    parallel = verify(3)
+    assert sequential.ok and parallel.ok and parallel.events == sequential.events == 40
+    monkeypatch.setattr(verification, "_walk", walk)
+    site.owner(("UPDATE audit_events SET outcome = 'failure' WHERE seq = 23", {}))
+    sequential, parallel = verify(1), verify(3)
+    assert (parallel.ok, parallel.code, parallel.seq) == (False, "content_altered", 23)
+    assert parallel.as_dict() == sequential.as_dict()
