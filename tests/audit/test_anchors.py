@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,3 +265,24 @@ def test_parallel_verification_agrees_with_the_sequential_walk(site, monkeypatch
     sequential, parallel = verify(1), verify(3)
     assert (parallel.ok, parallel.code, parallel.seq) == (False, "content_altered", 23)
     assert parallel.as_dict() == sequential.as_dict()
+
+
+def test_the_auditor_needs_only_the_database_the_anchors_and_the_public_key(site):
+    site.append(6)
+    site.checkpoint_job()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MGZ_")}
+    env.update(MGZ_DATABASE_URL=site.url, MGZ_AUDIT_PUBLIC_KEY=TEST_PUBLIC_KEY)
+
+    def audit():
+        return subprocess.run(  # noqa: S603 - our own module
+            [sys.executable, "-m", "mgz.audit.auditor", "--anchors", str(site.anchor_path)],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    result = audit()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: 6 Ereignisse, 1 Prüfpunkte (letzter bei 6), 3 Anker")
+    site.cut_tail(4)
+    result = audit()
+    assert result.returncode == 1
+    assert "FEHLER bei Ereignis 5" in result.stderr and "signierten Prüfpunkt" in result.stderr
