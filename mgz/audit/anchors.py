@@ -23,7 +23,6 @@ of the log shipper's lines can be passed to ``verify`` as it is.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import syslog
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,7 +32,6 @@ from typing import Any
 
 from mgz.audit import chain
 
-log = logging.getLogger("mgz.audit")
 MARKER = "mgz-audit-anchor"
 _HEX64 = frozenset("0123456789abcdef")
 
