@@ -464,8 +464,9 @@ def _walk_in_parallel(session: Session, marks: Marks, workers: int) -> int | Non
         if not confirmed or first_prev != seam:
             return None
         seam = last_hash
-    beyond = session.scalar(select(func.count()).where(AuditEvent.seq > last))
-    return None if beyond else last
+    # Events appended since ``last`` was read are for the next run, as with the
+    # sequential walk's snapshot.
+    return last
 
 
 def verify(
@@ -501,6 +502,13 @@ def verify(
         )
         summary.update(anchors=number, last_anchor_seq=newest.seq if newest else None)
         extra = {"checkpoints_unchecked": unchecked, "anchors_unauthenticated": unauthenticated}
+        # The head row is written in the same transaction as every append; a tail cut
+        # without also rewriting it shows even before the next anchor. Read before the
+        # walk: events appended meanwhile (a live system) then make the walk longer,
+        # never the head ahead of it.
+        head_seq = session.scalar(
+            select(AuditChainHead.seq).where(AuditChainHead.id == HEAD_ROW_ID)
+        )
         count = (workers > 1 and _walk_in_parallel(session, marks.by_seq, workers)) or _walk(
             session, marks.by_seq
         )
@@ -518,9 +526,6 @@ def verify(
             False, count, **summary, seq=count + 1, code="truncated", proof="anchor",
             anchor=newest.where,
         )  # fmt: skip
-    # The head row is written in the same transaction as every append; a tail cut
-    # without also rewriting it shows here even before the next anchor.
-    head_seq = session.scalar(select(AuditChainHead.seq).where(AuditChainHead.id == HEAD_ROW_ID))
     if head_seq is not None and head_seq > count:
         return VerifyResult(False, count, **summary, seq=count + 1, code="truncated", proof="head")
     return VerifyResult(True, count, **summary, extra=extra)

@@ -286,3 +286,20 @@ def test_the_auditor_needs_only_the_database_the_anchors_and_the_public_key(site
     result = audit()
     assert result.returncode == 1
     assert "FEHLER bei Ereignis 5" in result.stderr and "signierten Prüfpunkt" in result.stderr
+
+
+def test_events_appended_during_a_verification_are_no_truncation(site, backend, monkeypatch):
+    """A live system appends while verify runs; the head may not overtake the walk."""
+    if backend.name != "postgresql":
+        pytest.skip("on SQLite the verifying transaction holds the only write lock")
+    site.append(3)
+    walk = verification._walk
+
+    def walk_then_append(*args):
+        count = walk(*args)
+        site.append(2)  # committed by requests after the walk's snapshot
+        return count
+
+    monkeypatch.setattr(verification, "_walk", walk_then_append)
+    result = site.verify()
+    assert result.ok and result.events == 3, result.as_dict()

@@ -54,7 +54,8 @@ def site_environment(database_url: str, instance: Any, **extra: str) -> dict[str
             "MGZ_SECRET_KEY": TEST_SECRET,
             "MGZ_AUDIT_KEY": TEST_AUDIT_KEY,
             "MGZ_AUDIT_PUBLIC_KEY": TEST_PUBLIC_KEY,
-            "MGZ_AUDIT_ANCHOR_PATH": str(Path(instance) / "audit-anchors.jsonl"),
+            # Beside the instance folder, which production mode does not create.
+            "MGZ_AUDIT_ANCHOR_PATH": str(Path(instance).parent / "audit-anchors.jsonl"),
             "MGZ_MASTER_KEYS": TEST_MASTER_KEYS,
             "MGZ_INDEX_KEY": TEST_INDEX_KEY,
             "MGZ_LOG_FORMAT": "json",
