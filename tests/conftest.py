@@ -12,6 +12,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +30,11 @@ from tests.pg_cluster import PostgresCluster
 
 BACKENDS = [b for b in os.environ.get("MGZ_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 TEST_SECRET = "test-secret-key-" + "x" * 32
-# Throwaway audit checkpoint key: base64 of 32 bytes.
+# Throwaway audit key (HMAC of the app's anchors): base64 of 32 bytes.
 TEST_AUDIT_KEY = "QVVE" * 10 + "QVU="
+# Throwaway Ed25519 checkpoint signing key (base64 of 32 bytes) and its public key.
+TEST_SIGNING_KEY = "U0lH" * 10 + "U0k="
+TEST_PUBLIC_KEY = "JlQx70pIteyK0r+mUQnlbLwcgqugvSBSW++ho9QT/Ys="
 # Fixed throwaway keys (base64 of 32 bytes each); the first master key is active.
 TEST_MASTER_KEYS = "test1:" + "QUFB" * 10 + "QUE"
 TEST_INDEX_KEY = "SU5E" * 10 + "SU4"
@@ -102,6 +106,9 @@ def build_app(
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
         "AUDIT_KEY": TEST_AUDIT_KEY,
+        "AUDIT_SIGNING_KEY": TEST_SIGNING_KEY,
+        "AUDIT_PUBLIC_KEY": TEST_PUBLIC_KEY,
+        "AUDIT_ANCHOR_PATH": str(Path(tmp_path) / "audit-anchors.jsonl"),
         "MASTER_KEYS": TEST_MASTER_KEYS,
         "INDEX_KEY": TEST_INDEX_KEY,
         "LOG_FORMAT": "json",
@@ -155,6 +162,9 @@ def db(app: Flask) -> Iterator[Session]:
         outer.rollback()
         connection.close()
         extension.session_factory = original
+        # Anchors written for the rolled-back events go with them.
+        if app.config.get("AUDIT_ANCHOR_PATH"):
+            Path(app.config["AUDIT_ANCHOR_PATH"]).unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The hash chain's arithmetic: canonical JSON, event hashes, checkpoint signatures.
+"""The hash chain's arithmetic: canonical JSON, event hashes, checkpoint signatures, anchors.
 
 Pure functions without database access, so the writer (the commit hook) and the
 verifier compute exactly the same bytes.
@@ -12,6 +12,10 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 GENESIS_HASH = "0" * 64
 
@@ -94,3 +98,69 @@ def checkpoint_mac(key: bytes, *, seq: int, head_hash: str, created_at: datetime
 def mac_matches(expected: str, actual: str) -> bool:
     """Constant-time comparison of two hex MACs."""
     return hmac.compare_digest(expected.encode("ascii"), actual.encode("ascii"))
+
+
+# --- signed checkpoints and anchors ----------------------------------------------------
+
+SIGNATURE_BYTES = 64
+PUBLIC_KEY_BYTES = 32
+
+
+def checkpoint_message(*, seq: int, head_hash: str, created_at: datetime, prev: str) -> bytes:
+    """The bytes an Ed25519 checkpoint signature covers.
+
+    ``prev`` is the hash of the previous signed checkpoint (genesis for the first), so
+    the checkpoints form a chain of their own: removing or replacing one breaks the
+    link of the next.
+    """
+    return canonical_json(
+        {
+            "v": 1,
+            "kind": "checkpoint",
+            "seq": seq,
+            "head_hash": head_hash,
+            "created_at": utc_iso(created_at),
+            "prev": prev,
+        }
+    )
+
+
+def checkpoint_hash(message: bytes, signature: str) -> str:
+    """SHA-256 (hex) of a signed checkpoint: what the next checkpoint's ``prev`` names."""
+    return hashlib.sha256(message + b"." + signature.encode("ascii")).hexdigest()
+
+
+def key_id(public_key: bytes) -> str:
+    """A short fingerprint of the checkpoint public key (first 16 hex of its SHA-256)."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
+def public_key_of(private_key: bytes) -> bytes:
+    """The raw 32-byte Ed25519 public key of a raw 32-byte private key."""
+    key = Ed25519PrivateKey.from_private_bytes(private_key)
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def sign(private_key: bytes, message: bytes) -> str:
+    """Ed25519 signature (hex) of ``message``."""
+    return Ed25519PrivateKey.from_private_bytes(private_key).sign(message).hex()
+
+
+def signature_valid(public_key: bytes, message: bytes, signature: str) -> bool:
+    """Whether ``signature`` (hex) is an Ed25519 signature of ``message`` by the key."""
+    try:
+        raw = bytes.fromhex(signature)
+        Ed25519PublicKey.from_public_bytes(public_key).verify(raw, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def head_anchor_message(*, seq: int, head_hash: str, at: str) -> bytes:
+    """The bytes the application's head anchor MAC covers (see mgz.audit.anchors)."""
+    return canonical_json({"v": 1, "kind": "head", "seq": seq, "head_hash": head_hash, "at": at})
+
+
+def head_anchor_mac(key: bytes, message: bytes) -> str:
+    """HMAC-SHA256 (hex) of a head anchor with the application's audit key."""
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

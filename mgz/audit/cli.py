@@ -1,12 +1,14 @@
-"""``mgz audit verify|checkpoint|export|grant-app-role`` for the DPO, cron and operators."""
+"""``mgz audit verify|checkpoint|keygen|export|grant-*-role`` for the DPO, cron and operators."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
 import json
 import os
+import secrets
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -18,8 +20,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from mgz.audit import grants, service
+from mgz.audit import anchors, chain, grants, service, verification
 from mgz.core.actor import Actor
+from mgz.core.config import ConfigError
 from mgz.core.db import session_scope
 
 audit_group = AppGroup("audit", help="Datenschutzprotokoll prüfen, signieren, exportieren.")
@@ -31,19 +34,16 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-@audit_group.command("grant-app-role")
-@click.argument("role")
-def grant_app_role_command(role: str) -> None:
-    """Give the application's PostgreSQL ROLE least privilege (run as the owner role)."""
+def _grant(role: str, grant: Any, command: str) -> None:
     with session_scope(current_app) as session:
         try:
-            statements = grants.grant_app_role(session.connection(), role)
+            statements = grant(session.connection(), role)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         service.record(
             session,
-            Actor.system("audit grant-app-role"),
-            "audit.grant_app_role",
+            Actor.system(f"audit {command}"),
+            f"audit.{command.replace('-', '_')}",
             object_type="database_role",
             object_id=role,
         )
@@ -52,20 +52,60 @@ def grant_app_role_command(role: str) -> None:
         click.echo(statement)
 
 
+@audit_group.command("grant-app-role")
+@click.argument("role")
+def grant_app_role_command(role: str) -> None:
+    """Give the application's PostgreSQL ROLE least privilege (run as the owner role)."""
+    _grant(role, grants.grant_app_role, "grant-app-role")
+
+
+@audit_group.command("grant-checkpoint-role")
+@click.argument("role")
+def grant_checkpoint_role_command(role: str) -> None:
+    """Let the checkpoint job's PostgreSQL ROLE read the log and add checkpoints (as owner)."""
+    _grant(role, grants.grant_checkpoint_role, "grant-checkpoint-role")
+
+
+def _anchor_files(given: tuple[Path, ...]) -> list[Path]:
+    if given:
+        return list(given)
+    configured = current_app.config.get("AUDIT_ANCHOR_PATH")
+    return [Path(configured)] if configured and Path(configured).exists() else []
+
+
 @audit_group.command("verify")
-def verify_command() -> None:
-    """Walk the hash chain and checkpoints; exit 1 and name the first broken event."""
+@click.option("--anchors", "anchor_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ankerdatei(en) oder Syslog-Export; ohne: MGZ_AUDIT_ANCHOR_PATH.")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 32), default=min(os.cpu_count() or 1, 4),
+              show_default=True, help="Prozesse, die Teile der Kette parallel prüfen.")  # fmt: skip
+def verify_command(anchor_files: tuple[Path, ...], workers: int) -> None:
+    """Walk the chain, the checkpoints and the anchors; exit 1 and name the first break."""
+    config = current_app.config
     with session_scope(current_app) as db:
-        result = service.verify(db, current_app.config["AUDIT_KEY"])
+        result = verification.verify(
+            db,
+            config["AUDIT_PUBLIC_KEY"],
+            audit_key=config["AUDIT_KEY"],
+            anchor_lines=anchors.read(_anchor_files(anchor_files)),
+            workers=workers,
+        )
+    report(result)
+
+
+def report(result: verification.VerifyResult) -> None:
+    """Print the outcome of a verification; exit 1 when the log is broken."""
     if result.ok:
         click.echo(
             f"ok: {result.events} Ereignisse, {result.checkpoints} Prüfpunkte "
-            f"(letzter bei {result.last_checkpoint_seq})"
+            f"(letzter bei {result.last_checkpoint_seq}), {result.anchors} Anker "
+            f"(neuester bei {result.last_anchor_seq})"
         )
         return
     click.echo(
         f"FEHLER bei Ereignis {result.seq}: {result.reason} [{result.code}]"
-        + (f" (Prüfpunkt {result.checkpoint_id})" if result.checkpoint_id else ""),
+        + (f" (Prüfpunkt {result.checkpoint_id})" if result.checkpoint_id else "")
+        + (f" (Anker {result.anchor})" if result.anchor else ""),
         err=True,
     )
     sys.exit(1)
@@ -73,11 +113,36 @@ def verify_command() -> None:
 
 @audit_group.command("checkpoint")
 def checkpoint_command() -> None:
-    """Sign the current head of the chain (run periodically, e.g. hourly from cron)."""
+    """Sign the head of the chain and anchor it (the checkpoint job, e.g. hourly from cron).
+
+    Needs MGZ_AUDIT_SIGNING_KEY, which only this job holds, and a database role that
+    may insert checkpoints (``mgz audit grant-checkpoint-role``).
+    """
+    key = current_app.config.get("AUDIT_SIGNING_KEY")
+    if key is None:
+        raise ConfigError(
+            "MGZ_AUDIT_SIGNING_KEY: required for mgz audit checkpoint "
+            "(or MGZ_AUDIT_SIGNING_KEY_FILE)"
+        )
     with session_scope(current_app) as db:
-        checkpoint = service.create_checkpoint(db, current_app.config["AUDIT_KEY"])
+        checkpoint = service.create_checkpoint(db, key)
         db.commit()
-        click.echo(f"Prüfpunkt {checkpoint.id}: Ereignis {checkpoint.seq} {checkpoint.head_hash}")
+    try:
+        anchors.write_from_config(current_app.config, service.checkpoint_anchor(checkpoint))
+    except OSError as exc:
+        raise click.ClickException(
+            f"Prüfpunkt {checkpoint.id} gespeichert, Anker aber nicht geschrieben: {exc.strerror}"
+        ) from None
+    click.echo(f"Prüfpunkt {checkpoint.id}: Ereignis {checkpoint.seq} {checkpoint.head_hash}")
+
+
+@audit_group.command("keygen")
+def keygen_command() -> None:
+    """Print a new Ed25519 key pair for the checkpoint job (private key: keep it there)."""
+    private = secrets.token_bytes(32)
+    public = chain.public_key_of(private)
+    click.echo(f"MGZ_AUDIT_SIGNING_KEY={base64.b64encode(private).decode('ascii')}")
+    click.echo(f"MGZ_AUDIT_PUBLIC_KEY={base64.b64encode(public).decode('ascii')}")
 
 
 def _rows(db: Any, filters: service.EventFilter) -> Iterator[dict[str, Any]]:
@@ -151,7 +216,9 @@ def export_command(
         details: dict[str, str | int | bool] = {"format": fmt, "count": count}
         if output is not None:
             details["sha256"] = digest.hexdigest()
-        service.record(db, Actor.system("audit export"), "audit.export", details=details)
+        service.record_log_read(
+            db, Actor.system("audit export"), filters, "audit.export", **details
+        )
         db.commit()
     if output is not None:
         click.echo(f"{count} Ereignisse nach {output} (SHA-256 {digest.hexdigest()})", err=True)

@@ -2,7 +2,8 @@
 
 ``audit_events`` is append-only (on PostgreSQL a trigger refuses UPDATE and DELETE);
 ``audit_chain_head`` is the one row whose lock serialises appends; checkpoints sign
-the head of the chain so that cutting events off the end is detected.
+the head of the chain so that cutting events off the end is detected (and anchors,
+mgz.audit.anchors, keep copies of them outside the database).
 """
 
 from __future__ import annotations
@@ -52,7 +53,13 @@ class AuditChainHead(Base):
 
 
 class AuditCheckpoint(Base):
-    """A signed statement "the chain had ``seq`` events, the last with ``head_hash``"."""
+    """A signed statement "the chain had ``seq`` events, the last with ``head_hash``".
+
+    Signed with Ed25519 by the checkpoint job (``signature`` over
+    ``chain.checkpoint_message``) and chained: ``prev_hash`` is the
+    ``chain.checkpoint_hash`` of the previous signed checkpoint. Rows from before
+    migration 0010 carry an HMAC (``mac``) with the audit key instead.
+    """
 
     __tablename__ = "audit_checkpoints"
 
@@ -60,4 +67,7 @@ class AuditCheckpoint(Base):
     created_at: Mapped[datetime]
     seq: Mapped[int] = mapped_column(BigInteger)
     head_hash: Mapped[str] = mapped_column(String(64))
-    mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(128), index=True, unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(16))

@@ -64,6 +64,11 @@ class BrokenSchema(OutputSchema):
     code = fields.String()
     reason = fields.String()
     checkpoint_id = fields.Integer(allow_none=True)
+    proof = fields.String(
+        allow_none=True,
+        metadata={"description": "was ein Abschneiden belegt: checkpoint, anchor, head"},
+    )
+    anchor = fields.String(allow_none=True, metadata={"description": "Ankerdatei:Zeile"})
 
 
 class VerifySchema(OutputSchema):
@@ -73,4 +78,6 @@ class VerifySchema(OutputSchema):
     events = fields.Integer(required=True)
     checkpoints = fields.Integer()
     last_checkpoint_seq = fields.Integer(allow_none=True)
+    anchors = fields.Integer()
+    last_anchor_seq = fields.Integer(allow_none=True)
     broken = fields.Nested(BrokenSchema)

@@ -6,15 +6,19 @@ if the work rolls back, so does its event, and no work commits without its event
 The hook takes the chain's lock (the single ``audit_chain_head`` row) only after the
 work itself has been flushed and the events' contents hashed, so the lock is held for
 one round trip (on PostgreSQL the ``mgz_audit_append`` function of migration 0003
-locks, links and inserts) and the commit, not for the whole request.
+locks, links and inserts) and the commit, not for the whole request. At the first
+event and every ``AUDIT_CHECKPOINT_EVERY`` events the head is anchored outside the
+database after the commit (mgz.audit.anchors); signed checkpoints come from the
+checkpoint job (``create_checkpoint``), which alone holds the signing key.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +27,14 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, SessionTransaction
 
-from mgz.audit import chain
+from mgz.audit import anchors, chain
 from mgz.audit.models import HEAD_ROW_ID, AuditChainHead, AuditCheckpoint, AuditEvent
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
 
+log = logging.getLogger("mgz.audit")
 PENDING_KEY = "mgz.audit.pending"
+_ANCHOR_DUE = "mgz.audit.anchor_due"
 OUTCOMES = ("success", "failure", "denied", "error")
 _CODE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 _FIELD = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
@@ -178,22 +184,42 @@ def _append_pending(session: Session) -> None:
             item.seq, item.prev_hash, item.hash = int(seq), str(prev_hash), str(hash_)
     else:
         _append_sqlite(session, pending, digests)
-    _checkpoint_if_due(session, pending[0].seq, pending[-1].seq)
+    _anchor_if_due(session, pending[0].seq, pending[-1].seq, pending[-1].hash)
 
 
-def _checkpoint_if_due(session: Session, first: int, last: int) -> None:
-    """Sign the head every AUDIT_CHECKPOINT_EVERY events, in the same transaction.
+def _anchor_if_due(session: Session, first: int, last: int, head_hash: str) -> None:
+    """Note an anchor of the head for after the commit: at the first event, then every N.
 
-    Periodic checkpoints need no scheduler this way: the append that crosses a
-    multiple also signs the head it produced (under the chain lock it already holds).
+    The application holds no checkpoint signing key (only the checkpoint job does), so
+    what it writes itself is an anchor: the head (seq, hash) with an HMAC, appended
+    outside the database (mgz.audit.anchors). It is written after the commit only, so
+    an anchor never names an event that was rolled back.
     """
     if not has_app_context():
         return
-    every = current_app.config.get("AUDIT_CHECKPOINT_EVERY")
-    key = current_app.config.get("AUDIT_KEY")
-    if not every or key is None or last // every == (first - 1) // every:
+    config = current_app.config
+    path = config.get("AUDIT_ANCHOR_PATH") or None
+    to_syslog = bool(config.get("AUDIT_ANCHOR_SYSLOG"))
+    key = config.get("AUDIT_KEY")
+    if key is None or (path is None and not to_syslog):
         return
-    create_checkpoint(session, key)
+    every = config.get("AUDIT_CHECKPOINT_EVERY")
+    if first != 1 and (not every or last // every == (first - 1) // every):
+        return
+    session.info[_ANCHOR_DUE] = (last, head_hash, key, path, to_syslog)
+
+
+def _write_due_anchor(session: Session) -> None:
+    due = session.info.pop(_ANCHOR_DUE, None)
+    if due is None:
+        return
+    seq, head_hash, key, path, to_syslog = due
+    record = anchors.head_anchor(key, seq=seq, head_hash=head_hash, at=chain.utc_iso(utcnow()))
+    try:
+        anchors.write(record, path=path, to_syslog=to_syslog)
+    except OSError:
+        # The work is committed; refusing now would not undo it. Loud, not silent.
+        log.error("audit anchor not written", extra={"event": "audit_anchor_failed", "count": seq})
 
 
 def _append_sqlite(session: Session, pending: list[AuditEvent], digests: list[str]) -> None:
@@ -221,6 +247,7 @@ def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(PENDING_KEY, None)
         session.info.pop(_SAVEPOINT_MARKS, None)
+        session.info.pop(_ANCHOR_DUE, None)
 
 
 def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
@@ -247,6 +274,7 @@ _SAVEPOINT_MARKS = "mgz.audit.savepoint_marks"
 sa_event.listen(Session, "after_transaction_create", _mark_savepoint)
 sa_event.listen(Session, "after_soft_rollback", _drop_savepoint_events)
 sa_event.listen(Session, "before_commit", _append_pending)
+sa_event.listen(Session, "after_commit", _write_due_anchor)
 sa_event.listen(Session, "after_transaction_end", _drop_pending)
 
 
@@ -290,6 +318,68 @@ def list_events(
     return list(session.scalars(query.order_by(AuditEvent.seq).limit(limit)))
 
 
+def record_log_read(
+    session: Session,
+    actor: Actor | None,
+    filters: EventFilter,
+    action: str = "audit.read",
+    **details: str | int | bool,
+) -> AuditEvent:
+    """Log a read of the log itself (the caller commits): who watches the auditors.
+
+    The filters go into the event as codes and times; an object filter becomes the
+    event's object, so "who touched this object" also shows who looked it up.
+    """
+    shown: dict[str, str | int | bool] = dict(details)
+    if filters.actor_user_id is not None:
+        shown["actor_user_id"] = filters.actor_user_id
+    if filters.action is not None:
+        shown["action"] = filters.action
+    if filters.since is not None:
+        shown["since"] = chain.utc_iso(filters.since)
+    if filters.until is not None:
+        shown["until"] = chain.utc_iso(filters.until)
+    return record(
+        session,
+        actor,
+        action,
+        object_type=filters.object_type,
+        object_id=filters.object_id,
+        details=shown,
+    )
+
+
+def record_refusal(
+    session: Session,
+    actor: Actor,
+    *,
+    endpoint: str,
+    method: str,
+    status: int,
+    view_args: Mapping[str, Any],
+) -> AuditEvent:
+    """Log a request the access policy refused (401/403) on a route with personal data.
+
+    The caller commits although the request is refused, as with every audited
+    refusal. The route's path arguments (ids such as a client's UUID) go into the
+    details when they are pseudonymous codes; anything else is left out.
+    """
+    details: dict[str, str | int | bool] = {"status": status, "method": method.lower()}
+    for name, value in view_args.items():
+        text_value = str(value)
+        if _FIELD.match(name) and _DETAIL_VALUE.match(text_value) and name not in details:
+            details[name] = text_value
+    return record(
+        session,
+        actor,
+        "access.denied",
+        object_type="endpoint",
+        object_id=endpoint[:64] if _DETAIL_VALUE.match(endpoint[:64]) else None,
+        outcome="denied",
+        details=details,
+    )
+
+
 def iter_events(session: Session, filters: EventFilter) -> Iterator[AuditEvent]:
     """All matching events in chain order, fetched in batches (constant memory)."""
     query = _filtered(filters).order_by(AuditEvent.seq).execution_options(yield_per=500)
@@ -320,7 +410,7 @@ def event_as_dict(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-# --- checkpoints and verification ------------------------------------------------------
+# --- checkpoints -----------------------------------------------------------------------
 
 
 def chain_tip(session: Session) -> tuple[int, str]:
@@ -331,157 +421,67 @@ def chain_tip(session: Session) -> tuple[int, str]:
     return (int(row.seq), str(row.hash)) if row else (0, chain.GENESIS_HASH)
 
 
-def create_checkpoint(session: Session, key: bytes) -> AuditCheckpoint:
-    """Sign the current head of the chain with the audit key (caller commits)."""
+# Serialises checkpoint jobs on PostgreSQL (an advisory lock needs no table right).
+_CHECKPOINT_LOCK = 0x6D677A_636B7074
+
+
+def checkpoint_message(checkpoint: AuditCheckpoint) -> bytes:
+    """The bytes a signed checkpoint's signature covers."""
+    return chain.checkpoint_message(
+        seq=checkpoint.seq,
+        head_hash=checkpoint.head_hash,
+        created_at=checkpoint.created_at,
+        prev=checkpoint.prev_hash or "",
+    )
+
+
+def create_checkpoint(session: Session, signing_key: bytes) -> AuditCheckpoint:
+    """Sign the current head with the checkpoint job's Ed25519 key (caller commits).
+
+    The checkpoint is chained to the newest signed one before it. After the commit
+    the caller writes ``checkpoint_anchor(checkpoint)`` to the anchor destination.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHECKPOINT_LOCK})
     seq, head_hash = chain_tip(session)
+    previous = session.scalars(
+        select(AuditCheckpoint)
+        .where(AuditCheckpoint.signature.is_not(None))
+        .order_by(AuditCheckpoint.id.desc())
+        .limit(1)
+    ).first()
+    prev = (
+        chain.checkpoint_hash(checkpoint_message(previous), str(previous.signature))
+        if previous is not None
+        else chain.GENESIS_HASH
+    )
     created_at = utcnow()
+    message = chain.checkpoint_message(
+        seq=seq, head_hash=head_hash, created_at=created_at, prev=prev
+    )
     checkpoint = AuditCheckpoint(
         created_at=created_at,
         seq=seq,
         head_hash=head_hash,
-        mac=chain.checkpoint_mac(key, seq=seq, head_hash=head_hash, created_at=created_at),
+        prev_hash=prev,
+        signature=chain.sign(signing_key, message),
+        key_id=chain.key_id(chain.public_key_of(signing_key)),
     )
     session.add(checkpoint)
     session.flush()
     return checkpoint
 
 
-REASONS = {
-    "missing": "Ereignis fehlt (Lücke in der Folge).",
-    "content_altered": "Inhalt passt nicht zum gespeicherten Hash (verändert).",
-    "inserted": "Ereignis wurde nachträglich eingefügt (die Folge dahinter ist verschoben).",
-    "chain_broken": "Verweis auf das vorige Ereignis stimmt nicht (eingefügt oder umsortiert).",
-    "checkpoint_signature": "Signatur des Prüfpunkts ungültig.",
-    "checkpoint_mismatch": "Kette weicht vom signierten Prüfpunkt ab.",
-    "truncated": "Ereignisse am Ende fehlen (durch Prüfpunkt belegt).",
-}
-
-
-@dataclass
-class VerifyResult:
-    """Outcome of walking the chain; ``seq`` names the first broken event."""
-
-    ok: bool
-    events: int
-    checkpoints: int = 0
-    last_checkpoint_seq: int | None = None
-    seq: int | None = None
-    code: str | None = None
-    checkpoint_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def reason(self) -> str | None:
-        """German explanation of ``code``."""
-        return REASONS.get(self.code) if self.code else None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for the API and the CLI."""
-        body: dict[str, Any] = {"ok": self.ok, "events": self.events}
-        body["checkpoints"] = self.checkpoints
-        body["last_checkpoint_seq"] = self.last_checkpoint_seq
-        if not self.ok:
-            body["broken"] = {
-                "seq": self.seq,
-                "code": self.code,
-                "reason": self.reason,
-                "checkpoint_id": self.checkpoint_id,
-            }
-        return body
-
-
-def _was_shifted_by_insert(stored: AuditEvent, before_prev: str | None) -> bool:
-    if before_prev is None or stored.prev_hash != before_prev:
-        return False
-    content = content_of(stored)
-    content["seq"] = stored.seq - 1
-    return chain.event_hash(content) == stored.hash
-
-
-def verify(session: Session, key: bytes) -> VerifyResult:
-    """Walk the whole chain and the checkpoints; report the first break found.
-
-    A changed, deleted, inserted or reordered event is named by its position. The
-    SHA-256 chain has no key, so a forger with write access who recomputes every hash
-    after a change is caught by the next signed checkpoint (``checkpoint_mismatch``).
-    Events newer than the newest checkpoint are not covered by a signature: forged
-    events appended there, or such events cut off together with a rewrite of the
-    head row, go unnoticed. Hence ``mgz audit checkpoint`` runs often (cron).
-    """
-    checkpoints = list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)))
-    by_seq: dict[int, list[AuditCheckpoint]] = {}
-    for checkpoint in checkpoints:
-        expected = chain.checkpoint_mac(
-            key,
-            seq=checkpoint.seq,
-            head_hash=checkpoint.head_hash,
-            created_at=checkpoint.created_at,
-        )
-        if not chain.mac_matches(expected, checkpoint.mac):
-            return VerifyResult(
-                False,
-                0,
-                len(checkpoints),
-                seq=checkpoint.seq,
-                code="checkpoint_signature",
-                checkpoint_id=checkpoint.id,
-            )
-        by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
-    last_checkpoint = checkpoints[-1] if checkpoints else None
-
-    def result(ok: bool, count: int, **kwargs: Any) -> VerifyResult:
-        return VerifyResult(
-            ok,
-            count,
-            len(checkpoints),
-            last_checkpoint.seq if last_checkpoint else None,
-            **kwargs,
-        )
-
-    for checkpoint in by_seq.get(0, []):
-        if checkpoint.head_hash != chain.GENESIS_HASH:
-            return result(False, 0, seq=0, code="checkpoint_mismatch", checkpoint_id=checkpoint.id)
-    expected_seq, prev_hash, count = 1, chain.GENESIS_HASH, 0
-    before_prev: str | None = None  # hash of the event before the previous one
-    rows = session.scalars(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
+def checkpoint_anchor(checkpoint: AuditCheckpoint) -> dict[str, Any]:
+    """The anchor line of a signed checkpoint."""
+    return anchors.checkpoint_record(
+        seq=checkpoint.seq,
+        head_hash=checkpoint.head_hash,
+        created_at=chain.utc_iso(checkpoint.created_at),
+        prev=checkpoint.prev_hash or "",
+        key_id=checkpoint.key_id or "",
+        signature=checkpoint.signature or "",
     )
-    try:
-        for stored in rows:
-            if stored.seq != expected_seq:
-                return result(False, count, seq=expected_seq, code="missing")
-            if chain.event_hash(content_of(stored)) != stored.hash:
-                if _was_shifted_by_insert(stored, before_prev):
-                    # This event is intact one position further down, and it links to
-                    # the event before the previous one: the previous one was inserted.
-                    return result(False, count - 1, seq=stored.seq - 1, code="inserted")
-                return result(False, count, seq=stored.seq, code="content_altered")
-            if stored.prev_hash != prev_hash:
-                return result(False, count, seq=stored.seq, code="chain_broken")
-            for checkpoint in by_seq.get(stored.seq, []):
-                if checkpoint.head_hash != stored.hash:
-                    return result(
-                        False,
-                        count,
-                        seq=stored.seq,
-                        code="checkpoint_mismatch",
-                        checkpoint_id=checkpoint.id,
-                    )
-            count += 1
-            before_prev, prev_hash = prev_hash, stored.hash
-            expected_seq += 1
-    finally:
-        rows.close()  # a server-side cursor on PostgreSQL
-    if last_checkpoint is not None and last_checkpoint.seq > count:
-        return result(
-            False, count, seq=count + 1, code="truncated", checkpoint_id=last_checkpoint.id
-        )
-    # The head row is written in the same transaction as every append; a tail cut
-    # without also rewriting it shows here even before the next checkpoint.
-    head_seq = session.scalar(select(AuditChainHead.seq).where(AuditChainHead.id == HEAD_ROW_ID))
-    if head_seq is not None and head_seq > count:
-        return result(False, count, seq=count + 1, code="truncated")
-    return result(True, count)
 
 
 def event_count(session: Session) -> int:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from mgz.audit import service
+from mgz.audit import anchors, service, verification
 from mgz.audit.schemas import (
     EventPageSchema,
     EventQuerySchema,
@@ -23,8 +24,14 @@ from mgz.core.db import get_session
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Datenschutzprotokoll")
 
 
-def _page(events: list[Any], limit: int) -> dict[str, Any]:
+def _read(filters: service.EventFilter, after_seq: int, limit: int) -> dict[str, Any]:
+    # The read is logged like any other: the page is fetched first, so the event
+    # about this read is not on it.
+    db = get_session()
+    events = service.list_events(db, filters, after_seq=after_seq, limit=limit)
     items = [service.event_as_dict(event) for event in events]
+    service.record_log_read(db, current_actor(), filters, after_seq=after_seq, count=len(items))
+    db.commit()
     return {"items": items, "next_after_seq": items[-1]["seq"] if len(items) == limit else None}
 
 
@@ -38,10 +45,7 @@ class Events(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Protokollereignisse (Filter: actor_user_id, action, object, Zeitraum)."""
         after_seq, limit = query.pop("after_seq"), query.pop("limit")
-        events = service.list_events(
-            get_session(), service.EventFilter(**query), after_seq=after_seq, limit=limit
-        )
-        return _page(events, limit)
+        return _read(service.EventFilter(**query), after_seq, limit)
 
 
 @blp.route("/objects/<key:object_id>/events")
@@ -55,8 +59,7 @@ class ObjectEvents(MethodView):
         """Wer hat dieses Objekt gelesen oder geändert?"""
         after_seq, limit = query.pop("after_seq"), query.pop("limit")
         filters = service.EventFilter(object_id=object_id, object_type=query.get("object_type"))
-        events = service.list_events(get_session(), filters, after_seq=after_seq, limit=limit)
-        return _page(events, limit)
+        return _read(filters, after_seq, limit)
 
 
 @blp.route("/verify")
@@ -68,7 +71,16 @@ class Verify(MethodView):
     def get(self) -> dict[str, Any]:
         """Kette prüfen: ok und Anzahl, oder das erste fehlerhafte Ereignis."""
         db = get_session()
-        result = service.verify(db, current_app.config["AUDIT_KEY"])
+        config = current_app.config
+        anchor_path = config.get("AUDIT_ANCHOR_PATH")
+        result = verification.verify(
+            db,
+            config["AUDIT_PUBLIC_KEY"],
+            audit_key=config["AUDIT_KEY"],
+            anchor_lines=anchors.read(
+                [Path(anchor_path)] if anchor_path and Path(anchor_path).exists() else []
+            ),
+        )
         service.record(
             db,
             current_actor(),

@@ -20,6 +20,7 @@ from flask import Flask, current_app, g, request
 from flask import session as cookie_session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from mgz.audit.service import record_refusal
 from mgz.auth import service
 from mgz.auth.errors import AuthenticationError, CsrfError
 from mgz.auth.service import LoginPolicy, Principal
@@ -27,7 +28,7 @@ from mgz.auth.settings import DEFAULTS
 from mgz.core.access import PUBLIC_ENDPOINTS, Policy, policy_of, public, roles_required
 from mgz.core.actor import SESSION_ACTOR_KEY, Actor
 from mgz.core.db import get_session
-from mgz.core.errors import ForbiddenError
+from mgz.core.errors import DomainError, ForbiddenError
 
 __all__ = ["current_actor", "init_app", "public", "roles_required"]
 
@@ -118,17 +119,44 @@ def _enforce() -> None:
     if policy.is_public:
         return
     if not current_user.is_authenticated:
-        raise AuthenticationError("Bitte melden Sie sich an.")
+        raise _refused(policy, AuthenticationError("Bitte melden Sie sich an."))
     principal: Principal = current_user.principal
     if principal.method == "session" and request.method not in _SAFE_METHODS:
         expected = cookie_session.get(_CSRF_KEY, "")
         sent = request.headers.get(CSRF_HEADER, "")
         if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
-            raise CsrfError("CSRF-Token fehlt oder ist ungültig (Header X-CSRF-Token).")
+            raise _refused(
+                policy, CsrfError("CSRF-Token fehlt oder ist ungültig (Header X-CSRF-Token).")
+            )
     acting = next((role for role in policy.roles if role in principal.roles), None)
     if acting is None:
-        raise ForbiddenError()
+        raise _refused(policy, ForbiddenError())
     g.mgz_acting_role = acting
+
+
+def _refused(policy: Policy, error: DomainError) -> DomainError:
+    """Put a refusal on a route with personal data into the data-protection log.
+
+    Committed before the request is refused, like every audited refusal.
+    """
+    if policy.has_personal_data:
+        request_id = g.get("request_id")
+        if current_user.is_authenticated:
+            principal: Principal = current_user.principal
+            actor = Actor(principal.user_id, principal.username, principal.roles, request_id)
+        else:
+            actor = Actor(None, "anonymous", request_id=request_id)
+        db = get_session()
+        record_refusal(
+            db,
+            actor,
+            endpoint=request.endpoint or "",
+            method=request.method,
+            status=error.status,
+            view_args=request.view_args or {},
+        )
+        db.commit()
+    return error
 
 
 def current_principal() -> Principal:

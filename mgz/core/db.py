@@ -6,6 +6,7 @@ the API, the CLI and the tests run the same code in the same transaction.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -25,6 +27,8 @@ NAMING_CONVENTION = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
 }
+
+log = logging.getLogger("mgz.db")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -148,10 +152,22 @@ class Database:
 
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:
-        session: Session | None = g.pop("mgz_session", None)
-        if session is not None:
-            # Anything not committed by the service is rolled back, never half-written.
-            session.close()
+        # Anything not committed by the service is rolled back, never half-written.
+        close_quietly(g.pop("mgz_session", None))
+
+
+def close_quietly(session: Session | None) -> None:
+    """Close a session whose connection may be gone (a database restart mid-request).
+
+    Its work is rolled back either way; an error while closing would otherwise escape
+    every error handler and reach the client as the server's bare 500 page.
+    """
+    if session is None:
+        return
+    try:
+        session.close()
+    except SQLAlchemyError:
+        log.warning("session closed on a lost connection", extra={"event": "db_close_failed"})
 
 
 def database(app: Flask | None = None) -> Database:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from typing import Any
 
 import psycopg
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import DBAPIError
 
+from mgz.core.db import close_quietly
 from mgz.core.errors import handle_unexpected, problem
 
 log = logging.getLogger("mgz.db")
@@ -76,9 +76,7 @@ class App(Flask):
         """Dispatch; once more after a pause if a safe request lost the database."""
         response = super().full_dispatch_request()
         if g.pop(_RETRY, False):
-            session: Any = g.pop("mgz_session", None)
-            if session is not None:
-                session.close()  # its connection is gone; nothing of it was committed
+            close_quietly(g.pop("mgz_session", None))  # nothing of it was committed
             time.sleep(RETRY_PAUSE_SECONDS)
             g.mgz_db_retried = True
             response = super().full_dispatch_request()

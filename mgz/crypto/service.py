@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import MetaData, Select, func, select, update
+from sqlalchemy import MetaData, Select, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from mgz.audit.service import record as audit_record
@@ -24,7 +25,7 @@ from mgz.crypto.keys import MasterKeys, UnwrapError, unwrap_dek, wrap_dek
 from mgz.crypto.models import DataKey, RetiredMasterKey
 from mgz.crypto.types import forget_plaintext, registered_models
 
-ROTATE_BATCH = 200
+ROTATE_BATCH = 5000  # ~0.2 s of locks per batch at 20,000 keys/s
 
 
 @dataclass(frozen=True)
@@ -121,33 +122,51 @@ def rotate(
 ) -> RotationResult:
     """Re-wrap every data key under the active master key, committing batch by batch.
 
-    Online: each batch is a short transaction, and on PostgreSQL rows that a request
-    holds are skipped for now (``SKIP LOCKED``) and picked up by a later batch or run.
-    Resumable: an interrupted run leaves committed batches done; run it again. The data
-    keys themselves do not change, so no encrypted field is rewritten. Each batch
-    writes one audit event. A data key whose master key is not configured stops the run
-    with KeyNotUsableError (its batch rolls back, the failure is audited).
+    A batch job that commits in chunks, on purpose: each batch is a short transaction
+    of its own, so the live application keeps working beside it (online) and an
+    interrupted run leaves its committed batches done (resumable: run it again). On
+    PostgreSQL rows that a request holds are skipped for now (``SKIP LOCKED``) and
+    picked up by a later batch or run. The data keys themselves do not change, so no
+    encrypted field is rewritten. Each batch writes its audit event (one per old
+    master key) in the same transaction. A data key whose master key is not
+    configured stops the run with KeyNotUsableError (its batch rolls back, the
+    failure is audited).
+
+    Speed: the batch is read as plain tuples, unwrapped and wrapped in a loop, and
+    written with one executemany UPDATE; no ORM object is built per key.
     """
     result = RotationResult()
     _refuse_retired_active(session, master)
+    table = DataKey.__table__
+    write = _Rewrite(session)
+    after: uuid.UUID | None = None  # keyset: each batch starts behind the previous one
+    moved_in_pass = 0
     while True:
-        rows = list(
-            session.scalars(
-                _pending(master)
-                .order_by(DataKey.subject_id)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True)
-            )
+        query = (
+            select(table.c.dek_version, table.c.kek_id, table.c.wrapped_key, *write.key_columns())
+            .where(table.c.kek_id.is_not(None), table.c.kek_id != master.active_id)
+            .order_by(table.c.subject_id)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
         )
+        if after is not None:
+            query = query.where(table.c.subject_id > after)
+        rows = session.execute(query).all()
         if not rows:
-            break
+            session.commit()
+            if after is None or not moved_in_pass:
+                break
+            # Rows skipped because a request held them: one more pass from the start.
+            after, moved_in_pass = None, 0
+            continue
+        after = rows[-1][3]
+        moved_in_pass += len(rows)
         moved: dict[str, int] = {}
-        for row in rows:
-            old, wrapped = row.kek_id, row.wrapped_key
-            if old is None or wrapped is None:  # excluded by the query; keeps mypy honest
-                continue
+        changes = []
+        for dek_version, old, wrapped, *key in rows:
+            subject_id = key[0]
             try:
-                raw = unwrap_dek(master, old, row.subject_id, row.dek_version, wrapped)
+                raw = unwrap_dek(master, old, subject_id, dek_version, wrapped)
             except UnwrapError as exc:
                 session.rollback()
                 audit_record(
@@ -164,9 +183,10 @@ def rotate(
                     f"Ein Datenschlüssel ist mit dem Hauptschlüssel {old} umschlossen, der "
                     "nicht (oder falsch) konfiguriert ist; Rotation angehalten."
                 ) from None
-            row.kek_id, row.wrapped_key = wrap_dek(master, row.subject_id, row.dek_version, raw)
-            row.rotated_at = utcnow()
+            new_id, rewrapped = wrap_dek(master, subject_id, dek_version, raw)
+            changes.append((key, rewrapped))
             moved[old] = moved.get(old, 0) + 1
+        write(master.active_id, changes, utcnow())
         for old, count in moved.items():
             audit_record(
                 session,
@@ -178,11 +198,67 @@ def rotate(
             )
             result.by_old_key[old] = result.by_old_key.get(old, 0) + count
         session.commit()
+        _expire_loaded_data_keys(session)
         result.rewrapped += len(rows)
         result.batches += 1
         if on_batch is not None:
             on_batch(len(rows))
     return result
+
+
+# SQLite: by rowid, which saves the lookup in the primary key's index.
+_REWRITE_SQLITE = "UPDATE data_keys SET kek_id = ?, wrapped_key = ?, rotated_at = ? WHERE rowid = ?"
+# PostgreSQL: the whole batch in one statement, the new wrapped keys as arrays.
+_REWRITE_PG = (
+    "UPDATE data_keys AS d SET kek_id = %s, wrapped_key = v.wrapped, rotated_at = %s "
+    "FROM unnest(%s::uuid[], %s::bytea[]) AS v(subject_id, wrapped) "
+    "WHERE d.subject_id = v.subject_id"
+)
+
+
+class _Rewrite:
+    """Write a batch of re-wrapped keys in one go, past the ORM.
+
+    SQLAlchemy's per-row parameter handling and psycopg's per-row executemany cost
+    more than the unwrapping and wrapping itself; so PostgreSQL gets one UPDATE
+    with arrays and SQLite one executemany by rowid with the driver's parameters
+    (the timestamp converted by the column's own bind processor).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        dialect = session.get_bind().dialect
+        self.postgresql = dialect.name == "postgresql"
+        columns = DataKey.__table__.c
+        same: Callable[[Any], Any] = lambda value: value  # noqa: E731
+        self.moment = columns.rotated_at.type.bind_processor(dialect) or same
+
+    def key_columns(self) -> list[Any]:
+        """What identifies a row to ``__call__``: the subject id, and SQLite's rowid."""
+        columns = DataKey.__table__.c
+        return (
+            [columns.subject_id]
+            if self.postgresql
+            else [columns.subject_id, literal_column("rowid")]
+        )
+
+    def __call__(self, kek_id: str, changes: list[tuple[Any, bytes]], now: Any) -> None:
+        at, connection = self.moment(now), self.session.connection()
+        if self.postgresql:
+            subjects = [key[0] for key, _ in changes]
+            wrapped = [blob for _, blob in changes]
+            connection.exec_driver_sql(_REWRITE_PG, (kek_id, at, subjects, wrapped))
+            return
+        connection.exec_driver_sql(
+            _REWRITE_SQLITE, [(kek_id, w, at, row) for (_s, row), w in changes]
+        )
+
+
+def _expire_loaded_data_keys(session: Session) -> None:
+    # The UPDATE went past the ORM: data keys this session had loaded are stale.
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, DataKey):
+            session.expire(instance)
 
 
 def retire(session: Session, actor: Actor, master: MasterKeys, kek_id: str) -> RetiredMasterKey:

@@ -1,5 +1,7 @@
 """The auditor's API: events with filters and stable paging, who touched an object, verify."""
 
+import json
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -86,3 +88,65 @@ def test_verify_endpoint_reports_ok_and_is_itself_logged(db, login_as):
 def test_unknown_query_parameters_are_refused(login_as):
     response = login_as("auditor").get("/api/v1/audit/events?colour=red")
     assert response.status_code == 422
+
+
+def _newest(db):
+    return db.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+
+
+def test_reading_the_log_is_itself_logged(db, login_as):
+    start = seed(db)
+    auditor = login_as("auditor")
+    page = auditor.get(
+        "/api/v1/audit/events",
+        query_string={"after_seq": start, "action": "client.read", "limit": 5},
+    ).get_json()
+    assert [e["action"] for e in page["items"]] == ["client.read", "client.read"]
+    logged = _newest(db)
+    assert (logged.action, logged.actor_user_id, logged.actor_role) == (
+        "audit.read", auditor.user.id, "auditor",
+    )  # fmt: skip
+    assert json.loads(logged.details) == {"action": "client.read", "after_seq": start, "count": 2}
+    assert logged.seq > page["items"][-1]["seq"]  # not on the page it logs
+
+
+def test_looking_up_who_touched_an_object_is_logged_on_that_object(db, login_as):
+    seed(db)
+    auditor = login_as("auditor")
+    assert auditor.get("/api/v1/audit/objects/MGZ-2026-000123/events").status_code == 200
+    logged = _newest(db)
+    assert (logged.action, logged.object_id) == ("audit.read", "MGZ-2026-000123")
+    # ... so the next look-up shows the previous one.
+    items = auditor.get("/api/v1/audit/objects/MGZ-2026-000123/events").get_json()["items"]
+    assert items[-1]["action"] == "audit.read" and items[-1]["actor_user_id"] == auditor.user.id
+
+
+def test_denied_requests_on_personal_data_are_in_the_log(app, db, login_as):
+    client_id = uuid.uuid4()
+    anonymous = app.test_client()
+    assert anonymous.get(f"/api/v1/clients/{client_id}").status_code == 401
+    denied = _newest(db)
+    assert (denied.action, denied.outcome, denied.actor_name) == (
+        "access.denied", "denied", "anonymous",
+    )  # fmt: skip
+    assert json.loads(denied.details) == {
+        "status": 401, "method": "get", "client_id": str(client_id),
+    }  # fmt: skip
+    statistician = login_as("statistician")
+    assert statistician.get(f"/api/v1/clients/{client_id}").status_code == 403
+    denied = _newest(db)
+    assert (denied.action, denied.actor_user_id, denied.object_type) == (
+        "access.denied", statistician.user.id, "endpoint",
+    )  # fmt: skip
+    assert json.loads(denied.details)["status"] == 403
+    assert denied.request_id is not None
+
+
+def test_denied_write_without_csrf_token_on_personal_data_is_in_the_log(db, login_as):
+    adviser = login_as("adviser", via="session")
+    adviser.environ_base.pop("HTTP_X_CSRF_TOKEN", None)
+    response = adviser.post("/api/v1/clients", json={}, headers={"X-CSRF-Token": "wrong"})
+    assert response.status_code == 403
+    denied = _newest(db)
+    assert (denied.action, denied.actor_user_id) == ("access.denied", adviser.user.id)
+    assert json.loads(denied.details) == {"status": 403, "method": "post"}

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mgz.audit import service
+from mgz.audit import service, verification
 from mgz.audit.models import AuditEvent
 from mgz.auth.models import User
 from mgz.core.actor import Actor
 from mgz.core.db import make_engine, utcnow
-from tests.conftest import TEST_AUDIT_KEY
+from tests.conftest import TEST_PUBLIC_KEY
 
 WRITERS = 8
 COMMITS_PER_WRITER = 25
@@ -76,7 +76,7 @@ def test_eight_concurrent_writers_keep_one_linear_chain(backend):
                 .group_by(AuditEvent.actor_name)
             ).all()
             assert sorted(n for _name, n in per_writer) == [expected // WRITERS] * WRITERS
-            result = service.verify(db, base64.b64decode(TEST_AUDIT_KEY))
+            result = verification.verify(db, base64.b64decode(TEST_PUBLIC_KEY))
             assert result.ok and result.events == len(seqs)
     finally:
         engine.dispose()
@@ -106,7 +106,7 @@ def test_sqlite_writers_take_turns(backend):
     try:
         assert errors == []
         with Session(engine) as db:
-            assert service.verify(db, base64.b64decode(TEST_AUDIT_KEY)).ok
+            assert verification.verify(db, base64.b64decode(TEST_PUBLIC_KEY)).ok
             assert (
                 db.scalar(select(func.count()).where(AuditEvent.action == "test.concurrent")) == 40
             )

@@ -3,21 +3,23 @@
 import base64
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mgz.audit import chain, service
+from mgz.audit import chain, service, verification
 from mgz.audit.models import AuditChainHead, AuditEvent
 from mgz.auth.models import User
 from mgz.core.actor import Actor
 from mgz.core.db import make_engine, utcnow
-from tests.conftest import TEST_AUDIT_KEY
+from tests.conftest import TEST_AUDIT_KEY, TEST_PUBLIC_KEY
 from tests.factories import make_user
 
 KEY = base64.b64decode(TEST_AUDIT_KEY)
+PUBLIC = base64.b64decode(TEST_PUBLIC_KEY)
 ACTOR = Actor(7, "b.berater", frozenset({"adviser"}), "req-12345678", "adviser")
 
 
@@ -63,7 +65,7 @@ def test_events_form_a_hash_chain_over_canonical_json(db):
     head = db.get(AuditChainHead, 1)
     db.refresh(head)
     assert (head.seq, head.hash) == (events[2].seq, events[2].hash)
-    assert service.verify(db, KEY).ok
+    assert verification.verify(db, PUBLIC, audit_key=KEY).ok
 
 
 def test_event_rolls_back_with_its_work(db):
@@ -138,7 +140,7 @@ def test_system_and_anonymous_actors(db):
 
 def test_events_of_a_rolled_back_savepoint_are_dropped_and_earlier_ones_kept(db):
     """Review finding: savepoints must neither lose nor keep events wrongly."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from mgz.audit.models import AuditEvent
     from mgz.audit.service import record
@@ -183,24 +185,25 @@ def test_a_failing_flush_in_a_caught_savepoint_loses_no_event(db):
     assert "test.kept_across_failed_savepoint" in actions
 
 
-def test_every_nth_event_signs_the_head_in_the_same_transaction(app, db, monkeypatch):
-    from sqlalchemy import select
-
-    from mgz.audit.models import AuditCheckpoint
-    from mgz.audit.service import record, verify
+def test_first_and_every_nth_event_are_anchored_after_the_commit(app, db, monkeypatch):
+    from mgz.audit import anchors
+    from mgz.audit.service import record
     from mgz.core.actor import Actor
 
+    path = Path(app.config["AUDIT_ANCHOR_PATH"])
     monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_EVERY", 3)
     actor = Actor.system("tests")
     with app.app_context():
-        before = set(db.scalars(select(AuditCheckpoint.seq)).all())
-        # The shared database already holds events (e.g. the apps' key checks): the
-        # multiples of 3 among the next 7 positions depend on where the log stands.
-        start = db.scalar(select(func.max(AuditEvent.seq))) or 0
+        start = service.chain_tip(db)[0]
+        record(db, actor, "test.rolled_back")
+        db.flush()
+        db.rollback()  # no anchor for work that did not commit
         for number in range(7):
             record(db, actor, f"test.event_{number}")
             db.commit()
-        new = sorted(set(db.scalars(select(AuditCheckpoint.seq)).all()) - before)
-        assert new == [seq for seq in range(start + 1, start + 8) if seq % 3 == 0]
-        assert len(new) in (2, 3)
-        assert verify(db, app.config["AUDIT_KEY"]).ok
+        lines = list(anchors.read([path])) if path.exists() else []
+        seqs = [a.seq for a in lines]
+        assert seqs == [s for s in range(start + 1, start + 8) if s % 3 == 0]
+        assert all(a.kind == "head" for a in lines)
+        assert all(anchors.authentic(a, public_key=PUBLIC, audit_key=KEY) for a in lines)
+        assert verification.verify(db, PUBLIC, audit_key=KEY, anchor_lines=lines).ok

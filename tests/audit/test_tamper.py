@@ -1,8 +1,9 @@
 """Tampering with single events directly in the database is found and named.
 
 On PostgreSQL the append-only trigger stops UPDATE and DELETE, so these tests first
-switch triggers off for their transaction, as an attacker with superuser access
-could (``session_replication_role = replica``); everything is rolled back after.
+switch the triggers off for their transaction, as the tables' owner can
+(``ALTER TABLE … DISABLE TRIGGER``); everything is rolled back after. The attacks on
+the whole log (tail cut, checkpoints deleted or replaced) are in test_anchors.py.
 """
 
 import base64
@@ -12,12 +13,21 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from mgz.audit import chain, service
+from mgz.audit import chain, service, verification
+from mgz.audit.grants import APPEND_ONLY_TABLES
 from mgz.audit.models import AuditEvent
 from mgz.core.actor import Actor
-from tests.conftest import TEST_AUDIT_KEY
+from tests.conftest import TEST_AUDIT_KEY, TEST_PUBLIC_KEY, TEST_SIGNING_KEY
 
 KEY = base64.b64decode(TEST_AUDIT_KEY)
+PUBLIC = base64.b64decode(TEST_PUBLIC_KEY)
+SIGNING = base64.b64decode(TEST_SIGNING_KEY)
+
+
+def verify(db, public_key=PUBLIC):
+    return verification.verify(db, public_key, audit_key=KEY)
+
+
 ACTOR = Actor(3, "a.pruefer", frozenset({"auditor"}), "req-abcdefgh", "auditor")
 
 
@@ -28,7 +38,7 @@ def events(db):
         service.record(db, ACTOR, "test.event", object_type="client", object_id=f"c-{number}")
     db.commit()
     seqs = db.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(6)).all()
-    assert service.verify(db, KEY).ok
+    assert verify(db).ok
     return sorted(seqs)
 
 
@@ -36,7 +46,8 @@ def events(db):
 def attacker(db):
     """Run raw SQL as someone with database access, bypassing the trigger."""
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in APPEND_ONLY_TABLES:  # as the owner: no superuser needed
+            db.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
 
     def run(sql, **params):
         db.execute(text(sql), params)
@@ -46,7 +57,7 @@ def attacker(db):
 
 
 def broken(db):
-    result = service.verify(db, KEY)
+    result = verify(db)
     assert not result.ok
     return result.seq, result.code
 
@@ -115,26 +126,29 @@ def test_reordered_events_are_named(db, events, attacker):
     assert broken(db) == (a, "content_altered")
 
 
-def test_deleted_last_event_is_named(db, events, attacker):
+def test_deleted_last_event_is_named_with_the_head_as_proof(db, events, attacker):
     attacker("DELETE FROM audit_events WHERE seq = :s", s=events[-1])
     assert broken(db) == (events[-1], "truncated")
+    result = verify(db)
+    assert result.proof == "head" and "Kettenkopf" in result.reason
 
 
 def test_truncated_tail_is_caught_by_the_last_checkpoint(db, events, attacker):
-    checkpoint = service.create_checkpoint(db, KEY)
+    checkpoint = service.create_checkpoint(db, SIGNING)
     db.commit()
     assert checkpoint.seq == events[-1]
-    assert service.verify(db, KEY).ok
+    assert verify(db).ok
     attacker("DELETE FROM audit_events WHERE seq >= :s", s=events[4])
     attacker("UPDATE audit_chain_head SET seq = :s, hash = :h WHERE id = 1",
              s=events[3], h=db.get(AuditEvent, events[3]).hash)  # fmt: skip
-    result = service.verify(db, KEY)
+    result = verify(db)
     assert (result.ok, result.code, result.seq) == (False, "truncated", events[4])
-    assert result.checkpoint_id == checkpoint.id
+    assert result.checkpoint_id == checkpoint.id and result.proof == "checkpoint"
+    assert "signierten Prüfpunkt" in result.reason
 
 
 def test_rewritten_chain_before_a_checkpoint_fails_at_the_checkpoint(db, events, attacker):
-    service.create_checkpoint(db, KEY)
+    service.create_checkpoint(db, SIGNING)
     db.commit()
     # The forger changes one event and recomputes every hash after it.
     attacker("UPDATE audit_events SET object_id = 'c-forged' WHERE seq = :s", s=events[2])
@@ -151,19 +165,29 @@ def test_rewritten_chain_before_a_checkpoint_fails_at_the_checkpoint(db, events,
 
 
 def test_forged_checkpoint_signature_is_refused(db, events, attacker):
-    checkpoint = service.create_checkpoint(db, KEY)
+    checkpoint = service.create_checkpoint(db, SIGNING)
     db.commit()
     attacker("UPDATE audit_checkpoints SET seq = seq + 5 WHERE id = :i", i=checkpoint.id)
-    result = service.verify(db, KEY)
+    result = verify(db)
     assert (result.ok, result.code, result.checkpoint_id) == (
         False, "checkpoint_signature", checkpoint.id,
     )  # fmt: skip
-    assert not service.verify(db, b"k" * 32).ok
+    assert not verify(db, chain.public_key_of(b"k" * 32)).ok
+
+
+def test_checkpoint_signed_with_another_key_is_refused(db, events):
+    """Whoever lacks the checkpoint job's key (the app, the database owner) cannot sign."""
+    forged = service.create_checkpoint(db, b"k" * 32)
+    db.commit()
+    result = verify(db)
+    assert (result.ok, result.code, result.checkpoint_id) == (
+        False, "checkpoint_signature", forged.id,
+    )  # fmt: skip
 
 
 def test_verify_result_as_the_api_shows_it(db, events, attacker):
     attacker("DELETE FROM audit_events WHERE seq = :s", s=events[0])
-    body = service.verify(db, KEY).as_dict()
+    body = verify(db).as_dict()
     assert body["ok"] is False
     assert body["broken"]["seq"] == events[0]
     assert body["broken"]["code"] == "missing"
@@ -184,7 +208,22 @@ def test_verify_result_as_the_api_shows_it(db, events, attacker):
 def test_postgresql_refuses_update_and_delete_on_the_log(backend, db, events, statement):
     if backend.name != "postgresql":
         pytest.skip("the append-only trigger exists on PostgreSQL only")
-    service.create_checkpoint(db, KEY)
+    service.create_checkpoint(db, SIGNING)
     db.commit()
     with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
         db.execute(text(statement))
+
+
+def test_columns_in_another_but_equivalent_form_are_checked_exactly(db, events, attacker):
+    """The fast path only confirms canonical columns; the exact check decides the rest."""
+    attacker("UPDATE audit_events SET fields = '[ ]' WHERE seq = :s", s=events[1])
+    assert verify(db).ok  # the same content: the event is intact
+    attacker("UPDATE audit_events SET fields = '[\"x\"]' WHERE seq = :s", s=events[1])
+    assert broken(db) == (events[1], "content_altered")
+
+
+def test_names_with_quotes_and_umlauts_verify(db):
+    odd = Actor(8, 'j."müller"\\\n', frozenset({"adviser"}), "req-ü", "adviser")
+    service.record(db, odd, "test.event", details={"n": 1})
+    db.commit()
+    assert verify(db).ok

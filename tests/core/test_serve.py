@@ -29,6 +29,8 @@ def test_serve_runs_gunicorn_in_production(tmp_path):
         MGZ_INSTANCE_PATH=str(tmp_path),
         MGZ_SECRET_KEY="s" * 40,
         MGZ_AUDIT_KEY=_key(),
+        MGZ_AUDIT_PUBLIC_KEY=_key(),
+        MGZ_AUDIT_ANCHOR_PATH=str(tmp_path / "audit-anchors.jsonl"),
         MGZ_MASTER_KEYS="k1:" + _key(),
         MGZ_INDEX_KEY=_key(),
     )

@@ -26,7 +26,7 @@ from mgz.crypto.keys import EXTENSION, CryptoState, parse_index_key, parse_maste
 from mgz.crypto.models import DataKey, KeyCheck
 from tests import factories
 from tests.clients.conftest import intake
-from tests.conftest import TEST_AUDIT_KEY, TEST_SECRET
+from tests.conftest import TEST_AUDIT_KEY, TEST_PUBLIC_KEY, TEST_SECRET
 
 MGZ = str(Path(sys.executable).parent / "mgz")
 REPO = Path(__file__).resolve().parents[2]
@@ -45,6 +45,8 @@ def _mgz(args, url, tmp_path, master, index=INDEX_I, timeout=60):
         "MGZ_DATABASE_URL": url,
         "MGZ_SECRET_KEY": TEST_SECRET,
         "MGZ_AUDIT_KEY": TEST_AUDIT_KEY,
+        "MGZ_AUDIT_PUBLIC_KEY": TEST_PUBLIC_KEY,
+        "MGZ_AUDIT_ANCHOR_PATH": str(tmp_path / "audit-anchors.jsonl"),
         "MGZ_MASTER_KEYS": master,
         "MGZ_INDEX_KEY": index,
     }

@@ -15,7 +15,7 @@ import pytest
 from mgz import create_app
 from mgz.core.config import ConfigError
 from mgz.crypto.keys import MasterKeys, encode_key, parse_master_keys, state
-from tests.conftest import TEST_INDEX_KEY, TEST_MASTER_KEYS, TEST_SECRET
+from tests.conftest import TEST_INDEX_KEY, TEST_MASTER_KEYS, TEST_PUBLIC_KEY, TEST_SECRET
 
 REPO = Path(__file__).resolve().parents[2]
 MGZ = str(Path(sys.executable).parent / "mgz")
@@ -32,6 +32,8 @@ def _production(tmp_path, **settings):
         "MASTER_KEYS": TEST_MASTER_KEYS,
         "INDEX_KEY": TEST_INDEX_KEY,
         "AUDIT_KEY": AUDIT,
+        "AUDIT_PUBLIC_KEY": TEST_PUBLIC_KEY,
+        "AUDIT_ANCHOR_PATH": str(tmp_path / "audit-anchors.jsonl"),
     }
     base.update(settings)
     return create_app(
@@ -124,6 +126,8 @@ def test_key_file_readable_by_others_is_refused(tmp_path):
         "MGZ_SECRET_KEY": TEST_SECRET,
         "MGZ_INDEX_KEY": TEST_INDEX_KEY,
         "MGZ_AUDIT_KEY": AUDIT,
+        "MGZ_AUDIT_PUBLIC_KEY": TEST_PUBLIC_KEY,
+        "MGZ_AUDIT_ANCHOR_PATH": str(tmp_path / "audit-anchors.jsonl"),
         "MGZ_MASTER_KEYS_FILE": str(key_file),
         "MGZ_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
     }

@@ -292,3 +292,29 @@ def test_decryption_failure_is_audited_even_while_the_request_holds_the_write_lo
         events = _events(fresh, "crypto.decrypt")
     assert [(e.object_id, e.outcome) for e in events] == [(str(victim), "failure")]
     assert json.loads(events[0].details) == {"reason": "missing_key"}
+
+
+def test_rotation_skips_a_data_key_a_request_holds_and_a_later_run_takes_it(fresh, backend):
+    if backend.name != "postgresql":
+        pytest.skip("row locks (SKIP LOCKED) are PostgreSQL's; SQLite has one writer")
+    ids = _write_people(fresh, 5)
+    rotated = fresh.make_app(MASTER_KEYS=f"{K2},{TEST_MASTER_KEYS}")
+    master = state(rotated).master
+    with fresh.session(rotated) as holder, fresh.session(rotated) as session:
+        holder.scalars(select(DataKey).where(DataKey.subject_id == ids[2]).with_for_update()).one()
+        result = service.rotate(session, ACTOR, master, batch_size=2)
+        assert result.rewrapped == 4 and service.rotation_backlog(session, master) == 1
+        holder.rollback()  # the request ends
+        assert service.rotate(session, ACTOR, master).rewrapped == 1
+        assert set(session.scalars(select(DataKey.kek_id))) == {"k2"}
+    _read_all(fresh, rotated, ids)
+
+
+def test_data_keys_loaded_before_the_rotation_are_not_stale_after_it(fresh):
+    ids = _write_people(fresh, 3)
+    rotated = fresh.make_app(MASTER_KEYS=f"{K2},{TEST_MASTER_KEYS}")
+    with rotated.app_context(), fresh.session(rotated) as session:
+        loaded = session.get(DataKey, ids[0])
+        assert loaded.kek_id == "test1"
+        service.rotate(session, ACTOR, state(rotated).master)
+        assert session.get(DataKey, ids[0]).kek_id == "k2"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.conftest import (
     TEST_AUDIT_KEY,
     TEST_INDEX_KEY,
     TEST_MASTER_KEYS,
+    TEST_PUBLIC_KEY,
     TEST_SECRET,
     Backend,
 )
@@ -51,6 +53,9 @@ def site_environment(database_url: str, instance: Any, **extra: str) -> dict[str
             "MGZ_INSTANCE_PATH": str(instance),
             "MGZ_SECRET_KEY": TEST_SECRET,
             "MGZ_AUDIT_KEY": TEST_AUDIT_KEY,
+            "MGZ_AUDIT_PUBLIC_KEY": TEST_PUBLIC_KEY,
+            # Beside the instance folder, which production mode does not create.
+            "MGZ_AUDIT_ANCHOR_PATH": str(Path(instance).parent / "audit-anchors.jsonl"),
             "MGZ_MASTER_KEYS": TEST_MASTER_KEYS,
             "MGZ_INDEX_KEY": TEST_INDEX_KEY,
             "MGZ_LOG_FORMAT": "json",
