@@ -75,5 +75,4 @@ class Verify(MethodView):
             "audit.verify",
             details={"ok": result.ok, "events": result.events},
         )
-        db.commit()
         return result.as_dict()
