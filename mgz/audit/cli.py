@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +18,8 @@ from flask.cli import AppGroup
 from mgz.audit import grants, service
 from mgz.core.actor import Actor
 from mgz.core.db import session_scope
+from mgz.core.files import write_atomically
+from mgz.core.unit_of_work import work_scope
 
 audit_group = AppGroup("audit", help="Datenschutzprotokoll prüfen, signieren, exportieren.")
 
@@ -35,7 +34,7 @@ EXPORT_COLUMNS = (
 @click.argument("role")
 def grant_app_role_command(role: str) -> None:
     """Give the application's PostgreSQL ROLE least privilege (run as the owner role)."""
-    with session_scope(current_app) as session:
+    with work_scope(current_app) as session:
         try:
             statements = grants.grant_app_role(session.connection(), role)
         except ValueError as exc:
@@ -47,7 +46,6 @@ def grant_app_role_command(role: str) -> None:
             object_type="database_role",
             object_id=role,
         )
-        session.commit()
     for statement in statements:
         click.echo(statement)
 
@@ -74,10 +72,9 @@ def verify_command() -> None:
 @audit_group.command("checkpoint")
 def checkpoint_command() -> None:
     """Sign the current head of the chain (run periodically, e.g. hourly from cron)."""
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         checkpoint = service.create_checkpoint(db, current_app.config["AUDIT_KEY"])
-        db.commit()
-        click.echo(f"Prüfpunkt {checkpoint.id}: Ereignis {checkpoint.seq} {checkpoint.head_hash}")
+    click.echo(f"Prüfpunkt {checkpoint.id}: Ereignis {checkpoint.seq} {checkpoint.head_hash}")
 
 
 def _rows(db: Any, filters: service.EventFilter) -> Iterator[dict[str, Any]]:
@@ -132,29 +129,22 @@ def export_command(
         until=until.replace(tzinfo=UTC) if until else None,
     )
     write = _write_csv if fmt == "csv" else _write_json
-    digest = hashlib.sha256()
-    with session_scope(current_app) as db:
+    sha256 = ""
+    with work_scope(current_app) as db:
         if output is None:
             count = write(_rows(db, filters), sys.stdout)  # type: ignore[arg-type]
         else:
-            fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".audit-export-")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                    count = write(_rows(db, filters), handle)  # type: ignore[arg-type]
-                with open(tmp, "rb") as written:
-                    for chunk in iter(lambda: written.read(1 << 16), b""):
-                        digest.update(chunk)
-                os.replace(tmp, output)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            count, sha256 = write_atomically(
+                output,
+                lambda handle: write(_rows(db, filters), handle),  # type: ignore[arg-type]
+                prefix=".audit-export-",
+            )
         details: dict[str, str | int | bool] = {"format": fmt, "count": count}
         if output is not None:
-            details["sha256"] = digest.hexdigest()
+            details["sha256"] = sha256
         service.record(db, Actor.system("audit export"), "audit.export", details=details)
-        db.commit()
     if output is not None:
-        click.echo(f"{count} Ereignisse nach {output} (SHA-256 {digest.hexdigest()})", err=True)
+        click.echo(f"{count} Ereignisse nach {output} (SHA-256 {sha256})", err=True)
 
 
 COMMANDS = [audit_group]
