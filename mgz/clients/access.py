@@ -85,13 +85,15 @@ def _open(
     policy: AccessPolicy,
     client: Client,
     reason: str | None,
-) -> list[int]:
+) -> list[int] | None:
     """Apply the access policy; a break-glass opening is recorded with its reason.
 
-    Returns the responsible advisers' ids that the check read (the response shows them).
+    Returns the responsible advisers' ids if the check read them (not under ``team``).
     """
+    if policy.mode == "team":
+        return None
     advisers = _adviser_ids(session, client.id)
-    if policy.mode == "team" or (actor.user_id is not None and actor.user_id in advisers):
+    if actor.user_id is not None and actor.user_id in advisers:
         return advisers
     if not reason or len(reason.strip()) < 10:
         record(
@@ -166,13 +168,14 @@ def check_access(
     policy: AccessPolicy,
     client: Client,
     reason: str | None = None,
-) -> list[int]:
+) -> list[int] | None:
     """Apply the access policy to ``client``'s file or any record of it.
 
     Responsible advisers (or everyone, under ``team``) pass. Others need a reason of
     at least 10 characters: the opening is then stored as a break glass (reason
     encrypted) and logged; without one the refusal is logged (kept when the request
-    rolls back) and 403 is raised. Returns the responsible advisers' ids it read.
+    rolls back) and 403 is raised. Returns the responsible advisers' ids if it read
+    them (None under ``team``, which needs no look-up).
     """
     return _open(session, actor, policy, client, reason)
 
@@ -200,12 +203,16 @@ class CaseAccess:
 
     def open(self, client_id: uuid.UUID) -> Client:
         """Load a client file and apply the access policy (404, 403 or break glass)."""
-        return self.open_file(client_id).client
+        client = load_client(self.session, client_id)
+        check_access(self.session, self.actor, self.policy, client, self.reason)
+        return client
 
     def open_file(self, client_id: uuid.UUID) -> OpenedFile:
         """Like :meth:`open`, with the responsible advisers the check read."""
         client = load_client(self.session, client_id)
         advisers = check_access(self.session, self.actor, self.policy, client, self.reason)
+        if advisers is None:
+            advisers = _adviser_ids(self.session, client.id)
         return OpenedFile(client, advisers)
 
     def is_responsible(self, client: Client) -> bool:

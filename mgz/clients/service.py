@@ -25,7 +25,7 @@ from mgz.clients.schemas import ClientCreate, ClientSearch, ClientUpdate
 from mgz.core.actor import Actor
 from mgz.core.clock import today
 from mgz.core.errors import ConflictError, InvalidInputError
-from mgz.core.versions import StaleVersionError, check_version
+from mgz.core.versions import check_version
 from mgz.crypto.blind_index import normalise
 from mgz.crypto.types import blind_index_for, decrypt_fields
 
@@ -59,9 +59,6 @@ class DuplicateClientError(ConflictError):
 
     slug = "duplicate-client"
     title = "Mögliche Dublette"
-
-
-__all__ = ["StaleVersionError"]  # kept importable from here for existing callers
 
 
 @dataclass(frozen=True)
