@@ -8,6 +8,7 @@ each other's rows. Tests that must really commit (concurrency) use ``fresh_datab
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections import Counter
@@ -18,9 +19,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mgz import create_app
+from mgz.audit.models import AuditEvent
 from mgz.core import migrations
 from mgz.core.actor import Actor
 from mgz.core.db import database, make_engine
@@ -191,6 +194,51 @@ def login_as(app: Flask, db: Session) -> Any:
 def runner(app: Flask, db: Session) -> Any:
     """A CLI runner whose commands run inside the test's transaction."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def adviser(app: Flask, db: Session) -> FlaskClient:
+    """A client signed in as a new adviser (``.user`` is the User)."""
+    return factories.signed_in_client(app, db, factories.make_user(db, roles=("adviser",)))
+
+
+@pytest.fixture
+def other_adviser(app: Flask, db: Session) -> FlaskClient:
+    """A second adviser, not responsible for the first one's clients."""
+    return factories.signed_in_client(app, db, factories.make_user(db, roles=("adviser",)))
+
+
+# --- audit look-ups (plain functions, for any test) ------------------------------------
+
+
+def events(db: Session, action: str | None = None, since: int = 0) -> list[dict[str, Any]]:
+    """Audit events written so far (after ``since``), decoded."""
+    db.expire_all()
+    query = select(AuditEvent).where(AuditEvent.seq > since).order_by(AuditEvent.seq)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return [
+        {
+            "action": e.action,
+            "object_type": e.object_type,
+            "object_id": e.object_id,
+            "fields": json.loads(e.fields),
+            "details": json.loads(e.details) if e.details else {},
+            "outcome": e.outcome,
+            "actor_user_id": e.actor_user_id,
+            "request_id": e.request_id,
+            "raw": " ".join(
+                str(v) for v in (e.fields, e.details, e.object_id, e.actor_name, e.action)
+            ),
+        }
+        for e in db.scalars(query)
+    ]
+
+
+def last_seq(db: Session) -> int:
+    """Position of the newest audit event (0 if none)."""
+    db.expire_all()
+    return db.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
 
 
 # --- report which backends ran -------------------------------------------------------

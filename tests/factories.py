@@ -1,12 +1,19 @@
-"""Synthetic test data: users, tokens and signed-in test clients."""
+"""Synthetic test data: users, tokens, signed-in test clients, and client files.
+
+The client-file factories go through the services (``create_client``,
+``create_consultation``) or the synthetic-data generator, not through HTTP, so a
+test can build hundreds of rows quickly. They flush; the test's transaction is
+rolled back afterwards as always.
+"""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +22,14 @@ from sqlalchemy.orm import Session
 from mgz.auth import service as auth_service
 from mgz.auth.models import User, UserRole
 from mgz.auth.passwords import hash_password
+from mgz.clients import service as clients_service
+from mgz.clients import synthetic
+from mgz.clients.access import AccessPolicy, CaseAccess
+from mgz.clients.models import Client
+from mgz.clients.schemas import ClientCreateSchema
+from mgz.consultations import service as consultations_service
+from mgz.consultations.models import Consultation
+from mgz.consultations.schemas import ConsultationCreateSchema
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
 
@@ -80,3 +95,69 @@ def signed_in_client(app: Flask, db: Session, user: User, *, via: str = "token")
         client.environ_base["HTTP_X_CSRF_TOKEN"] = csrf
     client.user = user  # type: ignore[attr-defined]
     return client
+
+
+# --- client files through the services ---------------------------------------------------
+
+
+def adviser_actor(user: User) -> Actor:
+    """The actor of ``user`` acting as an adviser (for service calls in tests)."""
+    return Actor(user.id, user.username, frozenset(user.roles), None, "adviser")
+
+
+def client_values(**overrides: Any) -> dict[str, Any]:
+    """A valid intake (as JSON) with obviously made-up values; ``overrides`` replace fields."""
+    body: dict[str, Any] = {
+        "first_name": "Testa",
+        "last_name": f"Beispiel{uuid.uuid4().hex[:8]}",
+        "birth_date": "1990-04-12",
+        "gender": "female",
+        "nationality": ["SY"],
+        "residence_status": "AE_25_2_GFK",
+        "entered_germany_on": "2024-02-01",
+        "moved_in_on": "2024-03-15",
+        "municipality": "03459024",
+        "receives_sgb2": True,
+        "languages": ["ar"],
+    }
+    body.update(overrides)
+    return body
+
+
+def make_client(db: Session, actor: Actor, **overrides: Any) -> Client:
+    """A client file made by ``create_client`` (audited as an intake); ``actor`` is responsible."""
+    data = ClientCreateSchema().load(client_values(**overrides))
+    return clients_service.create_client(db, actor, data).client
+
+
+def make_consultation(
+    db: Session, actor: Actor, client: Client, *, margin_days: int = 90, **overrides: Any
+) -> Consultation:
+    """A consultation recorded by ``create_consultation`` (a follow-up unless ``kind`` says so)."""
+    body: dict[str, Any] = {
+        "kind": "follow_up",
+        "held_on": date.today().isoformat(),
+        "channel": "in_person",
+        **overrides,
+    }
+    data = ConsultationCreateSchema().load(body)
+    case = CaseAccess(db, actor, AccessPolicy("team"))
+    return consultations_service.create_consultation(case, client.id, data, margin_days=margin_days)
+
+
+def make_caseload(
+    db: Session, n: int, seed: int, *, adviser: User | None = None
+) -> synthetic.SeedReport:
+    """``n`` synthetic client files with consultations (the demo generator, reproducible).
+
+    For statistics tests that need hundreds of rows. The generator commits per batch:
+    inside the test's transaction that releases a savepoint, so the rows still go with
+    the test's rollback. It also expunges the session: load objects again afterwards.
+    """
+    return synthetic.seed_clients(
+        db,
+        Actor.system("tests"),
+        count=n,
+        seed=seed,
+        adviser_id=adviser.id if adviser else None,
+    )

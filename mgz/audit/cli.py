@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import base64
 import csv
-import hashlib
 import io
 import json
 import os
 import secrets
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +22,8 @@ from mgz.audit import anchors, chain, grants, service, verification
 from mgz.core.actor import Actor
 from mgz.core.config import ConfigError
 from mgz.core.db import session_scope
+from mgz.core.files import write_atomically
+from mgz.core.unit_of_work import work_scope
 
 audit_group = AppGroup("audit", help="Datenschutzprotokoll prüfen, signieren, exportieren.")
 
@@ -35,7 +35,7 @@ EXPORT_COLUMNS = (
 
 
 def _grant(role: str, grant: Any, command: str) -> None:
-    with session_scope(current_app) as session:
+    with work_scope(current_app) as session:
         try:
             statements = grant(session.connection(), role)
         except ValueError as exc:
@@ -47,7 +47,6 @@ def _grant(role: str, grant: Any, command: str) -> None:
             object_type="database_role",
             object_id=role,
         )
-        session.commit()
     for statement in statements:
         click.echo(statement)
 
@@ -124,9 +123,8 @@ def checkpoint_command() -> None:
             "MGZ_AUDIT_SIGNING_KEY: required for mgz audit checkpoint "
             "(or MGZ_AUDIT_SIGNING_KEY_FILE)"
         )
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         checkpoint = service.create_checkpoint(db, key)
-        db.commit()
     try:
         anchors.write_from_config(current_app.config, service.checkpoint_anchor(checkpoint))
     except OSError as exc:
@@ -197,31 +195,24 @@ def export_command(
         until=until.replace(tzinfo=UTC) if until else None,
     )
     write = _write_csv if fmt == "csv" else _write_json
-    digest = hashlib.sha256()
-    with session_scope(current_app) as db:
+    sha256 = ""
+    with work_scope(current_app) as db:
         if output is None:
             count = write(_rows(db, filters), sys.stdout)  # type: ignore[arg-type]
         else:
-            fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".audit-export-")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                    count = write(_rows(db, filters), handle)  # type: ignore[arg-type]
-                with open(tmp, "rb") as written:
-                    for chunk in iter(lambda: written.read(1 << 16), b""):
-                        digest.update(chunk)
-                os.replace(tmp, output)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            count, sha256 = write_atomically(
+                output,
+                lambda handle: write(_rows(db, filters), handle),  # type: ignore[arg-type]
+                prefix=".audit-export-",
+            )
         details: dict[str, str | int | bool] = {"format": fmt, "count": count}
         if output is not None:
-            details["sha256"] = digest.hexdigest()
+            details["sha256"] = sha256
         service.record_log_read(
             db, Actor.system("audit export"), filters, "audit.export", **details
         )
-        db.commit()
     if output is not None:
-        click.echo(f"{count} Ereignisse nach {output} (SHA-256 {digest.hexdigest()})", err=True)
+        click.echo(f"{count} Ereignisse nach {output} (SHA-256 {sha256})", err=True)
 
 
 COMMANDS = [audit_group]

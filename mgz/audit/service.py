@@ -31,6 +31,7 @@ from mgz.audit import anchors, chain
 from mgz.audit.models import HEAD_ROW_ID, AuditChainHead, AuditCheckpoint, AuditEvent
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
+from mgz.core.unit_of_work import discard_on_failure, keep_on_failure
 
 log = logging.getLogger("mgz.audit")
 PENDING_KEY = "mgz.audit.pending"
@@ -77,11 +78,15 @@ def record(
     fields: Sequence[str] = (),
     outcome: str = "success",
     details: Mapping[str, str | int | bool] | None = None,
+    keep: bool = False,
 ) -> AuditEvent:
     """Append an event to the log in the caller's transaction (written at commit).
 
     ``fields`` are field names, never values; ``details`` carries codes and counts
-    only. The request id is taken from ``actor.request_id``.
+    only. The request id is taken from ``actor.request_id``. Events of refusals and
+    failures (``outcome`` other than ``success``), and those recorded with
+    ``keep=True``, are written even when the unit of work fails and rolls back
+    (``mgz.core.unit_of_work``).
     """
     _check_code("action", action)
     _check_code("object type", object_type, optional=True)
@@ -108,7 +113,17 @@ def record(
         details=json.dumps(cleaned, sort_keys=True, separators=(",", ":")) if cleaned else None,
     )
     session.info.setdefault(PENDING_KEY, []).append(event)
+    if outcome != "success" or keep:
+        # A refusal or failure is logged even though its request's work rolls back.
+        keep_on_failure(session, lambda clean: _requeue(clean, event))
     return event
+
+
+def _requeue(session: Session, event: AuditEvent) -> None:
+    # A rollback without an open transaction leaves the pending events in place.
+    pending = session.info.setdefault(PENDING_KEY, [])
+    if not any(item is event for item in pending):
+        pending.append(event)
 
 
 def content_of(event: AuditEvent, *, placed: bool = True) -> dict[str, Any]:
@@ -271,6 +286,8 @@ def _drop_savepoint_events(session: Session, previous: SessionTransaction) -> No
 
 
 _SAVEPOINT_MARKS = "mgz.audit.savepoint_marks"
+discard_on_failure(PENDING_KEY)
+discard_on_failure(_SAVEPOINT_MARKS)
 sa_event.listen(Session, "after_transaction_create", _mark_savepoint)
 sa_event.listen(Session, "after_soft_rollback", _drop_savepoint_events)
 sa_event.listen(Session, "before_commit", _append_pending)

@@ -31,7 +31,6 @@ def _read(filters: service.EventFilter, after_seq: int, limit: int) -> dict[str,
     events = service.list_events(db, filters, after_seq=after_seq, limit=limit)
     items = [service.event_as_dict(event) for event in events]
     service.record_log_read(db, current_actor(), filters, after_seq=after_seq, count=len(items))
-    db.commit()
     return {"items": items, "next_after_seq": items[-1]["seq"] if len(items) == limit else None}
 
 
@@ -87,5 +86,4 @@ class Verify(MethodView):
             "audit.verify",
             details={"ok": result.ok, "events": result.events},
         )
-        db.commit()
         return result.as_dict()

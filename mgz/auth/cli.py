@@ -20,6 +20,7 @@ from mgz.core.db import session_scope
 from mgz.core.demo import demo_step
 from mgz.core.errors import DomainError
 from mgz.core.schemas import MAX_INT32
+from mgz.core.unit_of_work import work_scope
 
 users_group = AppGroup("users", help="Konten verwalten.")
 tokens_group = AppGroup("tokens", help="Persönliche API-Tokens verwalten.")
@@ -50,15 +51,12 @@ def _password(generate: bool) -> tuple[str, bool]:
 def users_create(username: str, roles: tuple[str, ...], generate_password: bool) -> None:
     """Create an account (password prompted, or generated and shown once)."""
     password, generated = _password(generate_password)
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         try:
             user = service.create_user(db, Actor.system("users create"), username, password, roles)
         except DomainError as error:
             _fail(error)
-        db.commit()
-        click.echo(
-            f"Konto {user.username} (id {user.id}) angelegt: {', '.join(sorted(user.roles))}"
-        )
+    click.echo(f"Konto {user.username} (id {user.id}) angelegt: {', '.join(sorted(user.roles))}")
     if generated:
         click.echo(f"Passwort (wird nicht wieder angezeigt): {password}")
 
@@ -80,42 +78,39 @@ def users_list() -> None:
 @_ROLE_OPTION
 def users_set_roles(username: str, roles: tuple[str, ...]) -> None:
     """Replace the roles of an account."""
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         try:
             user = service.user_by_name(db, username)
             service.set_roles(db, Actor.system("users set-roles"), user, roles)
         except DomainError as error:
             _fail(error)
-        db.commit()
-        click.echo(f"{user.username}: {', '.join(sorted(user.roles))}")
+    click.echo(f"{user.username}: {', '.join(sorted(user.roles))}")
 
 
 @users_group.command("disable")
 @click.argument("username")
 def users_disable(username: str) -> None:
     """Disable an account; its sessions end and its tokens stop working."""
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         try:
             user = service.user_by_name(db, username)
             service.disable_user(db, Actor.system("users disable"), user)
         except DomainError as error:
             _fail(error)
-        db.commit()
-        click.echo(f"{user.username} gesperrt")
+    click.echo(f"{user.username} gesperrt")
 
 
 @users_group.command("enable")
 @click.argument("username")
 def users_enable(username: str) -> None:
     """Enable a disabled account again (its old tokens stay revoked)."""
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         try:
             user = service.user_by_name(db, username)
             service.enable_user(db, Actor.system("users enable"), user)
         except DomainError as error:
             _fail(error)
-        db.commit()
-        click.echo(f"{user.username} entsperrt")
+    click.echo(f"{user.username} entsperrt")
 
 
 @users_group.command("reset-password")
@@ -124,13 +119,12 @@ def users_enable(username: str) -> None:
 def users_reset_password(username: str, generate_password: bool) -> None:
     """Set a new password; the account's sessions end."""
     password, generated = _password(generate_password)
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         try:
             user = service.user_by_name(db, username)
             service.reset_password(db, Actor.system("users reset-password"), user, password)
         except DomainError as error:
             _fail(error)
-        db.commit()
     click.echo(f"Passwort von {username} gesetzt")
     if generated:
         click.echo(f"Passwort (wird nicht wieder angezeigt): {password}")
@@ -140,13 +134,12 @@ def users_reset_password(username: str, generate_password: bool) -> None:
 @click.argument("username")
 def users_enable_totp(username: str) -> None:
     """Enrol a TOTP second factor; prints the otpauth:// URI once (for the QR code)."""
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         try:
             user = service.user_by_name(db, username)
             uri = service.enable_totp(db, Actor.system("users enable-totp"), user)
         except DomainError as error:
             _fail(error)
-        db.commit()
     click.echo(f"In die Authenticator-App übernehmen (wird nicht wieder angezeigt):\n{uri}")
 
 
@@ -156,7 +149,7 @@ def users_enable_totp(username: str) -> None:
 @click.option("--days", default=90, show_default=True, type=click.IntRange(1, TOKEN_MAX_DAYS))
 def tokens_create(username: str, label: str, days: int) -> None:
     """Create a personal API token; it is shown once and stored only as a hash."""
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         try:
             user = service.user_by_name(db, username)
             token, raw = service.create_token(
@@ -168,8 +161,7 @@ def tokens_create(username: str, label: str, days: int) -> None:
             )
         except DomainError as error:
             _fail(error)
-        db.commit()
-        click.echo(f"Token {token.id} für {user.username}, gültig bis {token.expires_at:%Y-%m-%d}")
+    click.echo(f"Token {token.id} für {user.username}, gültig bis {token.expires_at:%Y-%m-%d}")
     click.echo(f"Token (wird nicht wieder angezeigt): {raw}")
 
 
@@ -177,12 +169,11 @@ def tokens_create(username: str, label: str, days: int) -> None:
 @click.argument("token_id", type=click.IntRange(1, MAX_INT32))
 def tokens_revoke(token_id: int) -> None:
     """Revoke an API token at once."""
-    with session_scope(current_app) as db:
+    with work_scope(current_app) as db:
         try:
             service.revoke_token(db, Actor.system("tokens revoke"), token_id)
         except DomainError as error:
             _fail(error)
-        db.commit()
     click.echo(f"Token {token_id} widerrufen")
 
 
@@ -207,7 +198,7 @@ def demo_users(app: Flask) -> list[str]:
     path = Path(app.instance_path) / "demo-users.json"
     known = _demo_passwords(path)
     lines = ["Demo-Konten (nur Demo):"]
-    with session_scope(app) as db:
+    with work_scope(app) as db:
         for role, username in DEMO_USERS.items():
             user = service.find_user(db, username)
             actor = Actor.system("demo")
@@ -218,7 +209,6 @@ def demo_users(app: Flask) -> list[str]:
                 known[username] = passwords.generate_password()
                 service.reset_password(db, actor, user, known[username])
             lines.append(f"  {role:<13} {username:<18} {known[username]}")
-        db.commit()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(known, handle)

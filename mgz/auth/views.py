@@ -59,13 +59,12 @@ class Login(MethodView):
             policy=policy.login_policy(),
         )
         if outcome.error is not None:
-            db.commit()  # the failure counts for throttling and is in the audit log
+            # The unit of work keeps the failure (throttling) and its audit event.
             raise outcome.error
         user = outcome.user
         assert user is not None  # noqa: S101
         previous = policy.session_token_from_cookie()
         raw = service.start_session(db, user, g.get("request_id"), previous_token=previous)
-        db.commit()
         principal = service.Principal(user.id, user.username, user.roles, "session", "")
         csrf = policy.begin_browser_session(principal, raw)
         return _me(principal, csrf)
@@ -83,7 +82,6 @@ class Logout(MethodView):
         raw = policy.session_token()
         if raw is not None:
             service.end_session(db, policy.current_actor(), raw)
-            db.commit()
         policy.end_browser_session()
 
 
@@ -118,7 +116,6 @@ class Users(MethodView):
         user = service.create_user(
             db, policy.current_actor(), data["username"], data["password"], data["roles"]
         )
-        db.commit()
         return user
 
 
@@ -135,7 +132,6 @@ class UserRoles(MethodView):
         user = service.set_roles(
             db, policy.current_actor(), service.get_user(db, user_id), data["roles"]
         )
-        db.commit()
         return user
 
 
@@ -150,7 +146,6 @@ class UserDisable(MethodView):
         """Konto sperren (nicht das letzte aktive Admin-Konto)."""
         db = get_session()
         user = service.disable_user(db, policy.current_actor(), service.get_user(db, user_id))
-        db.commit()
         return user
 
 
@@ -164,7 +159,6 @@ class UserEnable(MethodView):
         """Konto entsperren (alte Tokens bleiben widerrufen)."""
         db = get_session()
         user = service.enable_user(db, policy.current_actor(), service.get_user(db, user_id))
-        db.commit()
         return user
 
 
@@ -192,7 +186,6 @@ class UserTokens(MethodView):
             data["label"],
             timedelta(days=data["expires_in_days"]),
         )
-        db.commit()
         shown = {name: getattr(token, name) for name in NewTokenSchema().fields if name != "token"}
         return {**shown, "token": raw}
 
@@ -207,4 +200,3 @@ class Token(MethodView):
         """API-Token widerrufen (wirkt sofort)."""
         db = get_session()
         service.revoke_token(db, policy.current_actor(), token_id)
-        db.commit()

@@ -20,6 +20,7 @@ from mgz.core.actor import Actor
 from mgz.core.config import Setting, choice, register
 from mgz.core.db import utcnow
 from mgz.core.errors import ForbiddenError, NotFoundError
+from mgz.core.unit_of_work import keep_rows
 from mgz.crypto.errors import SubjectShreddedError
 from mgz.crypto.models import DataKey
 
@@ -84,10 +85,16 @@ def _open(
     policy: AccessPolicy,
     client: Client,
     reason: str | None,
-) -> None:
-    """Apply the access policy; a break-glass opening is recorded with its reason."""
-    if policy.mode == "team" or is_responsible(session, actor, client):
-        return
+) -> list[int] | None:
+    """Apply the access policy; a break-glass opening is recorded with its reason.
+
+    Returns the responsible advisers' ids if the check read them (not under ``team``).
+    """
+    if policy.mode == "team":
+        return None
+    advisers = _adviser_ids(session, client.id)
+    if actor.user_id is not None and actor.user_id in advisers:
+        return advisers
     if not reason or len(reason.strip()) < 10:
         record(
             session,
@@ -97,8 +104,7 @@ def _open(
             object_id=client.case_number,
             outcome="denied",
             details={"policy": "assigned"},
-        )
-        session.commit()
+        )  # a denial: kept when the request's work rolls back
         raise AccessReasonRequiredError(
             "Sie sind für diese Akte nicht zuständig. Geben Sie im Header X-Access-Reason "
             "eine Begründung (mindestens 10 Zeichen) an; der Zugriff wird protokolliert.",
@@ -113,6 +119,9 @@ def _open(
     )
     session.add(access)
     session.flush()
+    # The opening stays recorded even when the request fails afterwards (a 404 of a
+    # record, a refused input): the adviser has opened the file.
+    keep_rows(session, access)
     record(
         session,
         actor,
@@ -120,7 +129,9 @@ def _open(
         object_type="client",
         object_id=client.case_number,
         details={"break_glass_id": access.id.hex},
+        keep=True,
     )
+    return advisers
 
 
 def load_client(session: Session, client_id: uuid.UUID) -> Client:
@@ -157,12 +168,57 @@ def check_access(
     policy: AccessPolicy,
     client: Client,
     reason: str | None = None,
-) -> None:
+) -> list[int] | None:
     """Apply the access policy to ``client``'s file or any record of it.
 
     Responsible advisers (or everyone, under ``team``) pass. Others need a reason of
     at least 10 characters: the opening is then stored as a break glass (reason
-    encrypted) and logged, once per reason; without one the refusal is logged and
-    committed, and 403 is raised.
+    encrypted) and logged; without one the refusal is logged (kept when the request
+    rolls back) and 403 is raised. Returns the responsible advisers' ids if it read
+    them (None under ``team``, which needs no look-up).
     """
-    _open(session, actor, policy, client, reason)
+    return _open(session, actor, policy, client, reason)
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """A client file opened under the policy, with its responsible advisers' ids."""
+
+    client: Client
+    adviser_ids: list[int]
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """Who opens which client file, under which policy, for what reason.
+
+    Built once per request (``mgz.clients.case_access.case_access``) and handed to every
+    service that opens a file or a record of it, instead of five loose arguments.
+    """
+
+    session: Session
+    actor: Actor
+    policy: AccessPolicy
+    reason: str | None = None
+
+    def open(self, client_id: uuid.UUID) -> Client:
+        """Load a client file and apply the access policy (404, 403 or break glass)."""
+        client = load_client(self.session, client_id)
+        check_access(self.session, self.actor, self.policy, client, self.reason)
+        return client
+
+    def open_file(self, client_id: uuid.UUID) -> OpenedFile:
+        """Like :meth:`open`, with the responsible advisers the check read."""
+        client = load_client(self.session, client_id)
+        advisers = check_access(self.session, self.actor, self.policy, client, self.reason)
+        if advisers is None:
+            advisers = _adviser_ids(self.session, client.id)
+        return OpenedFile(client, advisers)
+
+    def is_responsible(self, client: Client) -> bool:
+        """Whether the actor is one of ``client``'s responsible advisers."""
+        return is_responsible(self.session, self.actor, client)
+
+    def opens_without_reason(self, client: Client) -> bool:
+        """Whether the actor may open ``client``'s file without a reason (names shown)."""
+        return self.policy.mode == "team" or self.is_responsible(client)

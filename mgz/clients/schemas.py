@@ -6,9 +6,10 @@ move-in after entry on PATCH, duplicates) live in the service.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import date
+from typing import Any, ClassVar, TypedDict
 
-from marshmallow import ValidationError, fields, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, pre_dump, validate, validates, validates_schema
 
 from mgz.core.clock import age_on, today
 from mgz.core.schemas import Id, InputSchema, OutputSchema, Version, code_of, not_future
@@ -73,6 +74,56 @@ class _ClientFields(InputSchema):
     def _plausible_age(self, value: Any, **_kwargs: Any) -> None:
         if value is not None and not 0 <= age_on(value, today()) <= 120:
             raise ValidationError("Alter muss zwischen 0 und 120 Jahren liegen.")
+
+
+class _ClientValues(TypedDict, total=False):
+    """The fields of a client file as the load schemas return them."""
+
+    first_name: str
+    last_name: str
+    birth_date: date
+    birth_place: str | None
+    nationality: list[str]
+    address: str | None
+    phone: str | None
+    email: str | None
+    notes: str | None
+    gender: str
+    residence_status: str | None
+    entered_germany_on: date | None
+    moved_in_on: date | None
+    moved_in_from_abroad: bool | None
+    municipality: str
+    receives_sgb2: bool | None
+    languages: list[str]
+    interpreter_needed: bool
+
+
+class ClientCreate(_ClientValues, total=False):
+    """What ``ClientCreateSchema`` loads (the required fields are always there)."""
+
+    confirmed_different_person: bool
+
+
+class ClientUpdate(_ClientValues, total=False):
+    """What ``ClientUpdateSchema`` loads: ``version`` and the fields sent, nothing else."""
+
+    version: int
+
+
+class ClientSearch(TypedDict, total=False):
+    """What ``ClientSearchSchema`` loads."""
+
+    case_number: str
+    last_name: str
+    birth_date: date
+    municipality: str
+    citizenship_group: str
+    residence_status: str
+    gender: str
+    receives_sgb2: bool
+    page: int
+    per_page: int
 
 
 class ClientCreateSchema(_ClientFields):
@@ -183,6 +234,15 @@ class ClientSchema(OutputSchema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
+    @pre_dump
+    def _from_opened_file(self, opened: Any, **_kwargs: Any) -> dict[str, Any]:
+        # An OpenedFile (mgz.clients.access): the file, and the advisers its check read.
+        names = (name for name in self.fields if name != "adviser_ids")
+        return {
+            **{name: getattr(opened.client, name) for name in names},
+            "adviser_ids": opened.adviser_ids,
+        }
+
 
 class ClientListItemSchema(OutputSchema):
     """One search hit: the least an adviser needs to pick the right person."""
@@ -193,6 +253,20 @@ class ClientListItemSchema(OutputSchema):
     last_name = fields.String()
     birth_date = fields.Date()
     municipality = fields.String()
+
+    @pre_dump
+    def _names_if_shown(self, hit: Any, **_kwargs: Any) -> dict[str, Any]:
+        # A SearchHit (mgz.clients.service): names only where the search shows them.
+        client = hit.client
+        item = {"id": client.id, "case_number": client.case_number}
+        item["municipality"] = client.municipality
+        if hit.names_shown:
+            item.update(
+                first_name=client.first_name,
+                last_name=client.last_name,
+                birth_date=client.birth_date,
+            )
+        return item
 
 
 class ClientPageSchema(OutputSchema):

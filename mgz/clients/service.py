@@ -8,23 +8,24 @@ events name fields; search events carry hit counts and case numbers, never terms
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from mgz.audit.service import record
 from mgz.auth.models import User
 from mgz.clients import access, derive
+from mgz.clients.access import CaseAccess, OpenedFile
 from mgz.clients.case_numbers import allocate_case_number
 from mgz.clients.models import Client, client_advisers
+from mgz.clients.schemas import ClientCreate, ClientSearch, ClientUpdate
 from mgz.core.actor import Actor
 from mgz.core.clock import today
 from mgz.core.errors import ConflictError, InvalidInputError
+from mgz.core.versions import check_version
 from mgz.crypto.blind_index import normalise
 from mgz.crypto.types import blind_index_for, decrypt_fields
 
@@ -60,19 +61,19 @@ class DuplicateClientError(ConflictError):
     title = "Mögliche Dublette"
 
 
-class StaleVersionError(ConflictError):
-    """The client changed since the caller read it."""
+@dataclass(frozen=True)
+class SearchHit:
+    """One search hit; ``names_shown``: the adviser may open the file without a reason."""
 
-    slug = "stale-version"
-    title = "Veraltete Version"
+    client: Client
+    names_shown: bool
 
 
 @dataclass
 class SearchPage:
-    """One page of search hits; ``visible`` marks hits whose names may be shown."""
+    """One page of search hits."""
 
-    items: list[Client]
-    visible: set[uuid.UUID]
+    items: list[SearchHit]
     total: int
     page: int
     per_page: int
@@ -121,11 +122,12 @@ def record_read(
 # --- operations ---------------------------------------------------------------------------
 
 
-def create_client(session: Session, actor: Actor, data: Mapping[str, Any]) -> Client:
+def create_client(session: Session, actor: Actor, data: ClientCreate) -> OpenedFile:
     """Open a client file; refuse a likely duplicate unless confirmed as another person.
 
     The creating adviser becomes responsible for the file. Writes ``client.create``
-    and, because the response shows the file, ``client.read``; commits.
+    and, because the response shows the file, ``client.read``. A refused duplicate
+    leaves its ``client.duplicate_check`` event (kept by the unit of work).
     """
     values = dict(data)
     confirmed = values.pop("confirmed_different_person", False)
@@ -145,7 +147,6 @@ def create_client(session: Session, actor: Actor, data: Mapping[str, Any]) -> Cl
             outcome="denied",
             details={"matches": len(numbers)},
         )
-        session.commit()
         raise DuplicateClientError(
             "Es gibt bereits eine Akte mit diesem Nachnamen und Geburtsdatum. Prüfen Sie "
             "die genannten Aktenzeichen oder bestätigen Sie mit "
@@ -160,8 +161,9 @@ def create_client(session: Session, actor: Actor, data: Mapping[str, Any]) -> Cl
     derive.derive(session, client)
     session.add(client)
     session.flush()
-    if actor.user_id is not None:
-        session.execute(client_advisers.insert().values(client_id=client.id, user_id=actor.user_id))
+    advisers = [] if actor.user_id is None else [actor.user_id]
+    for user_id in advisers:
+        session.execute(client_advisers.insert().values(client_id=client.id, user_id=user_id))
     written = sorted(name for name in values if name in PERSONAL_FIELDS)
     record(
         session,
@@ -173,48 +175,28 @@ def create_client(session: Session, actor: Actor, data: Mapping[str, Any]) -> Cl
         details={"confirmed_different_person": True} if duplicates else None,
     )
     record_read(session, actor, client)
-    session.commit()
-    return client
+    return OpenedFile(client, advisers)
 
 
-def open_client(
-    session: Session,
-    actor: Actor,
-    policy: access.AccessPolicy,
-    client_id: uuid.UUID,
-    reason: str | None = None,
-) -> Client:
-    """Read one client file under the access policy; writes ``client.read``; commits."""
-    client = access.load_client(session, client_id)
-    access.check_access(session, actor, policy, client, reason)
-    record_read(session, actor, client)
-    session.commit()
-    return client
+def open_client(case: CaseAccess, client_id: uuid.UUID) -> OpenedFile:
+    """Read one client file under the access policy; writes ``client.read``."""
+    opened = case.open_file(client_id)
+    record_read(case.session, case.actor, opened.client)
+    return opened
 
 
-def update_client(
-    session: Session,
-    actor: Actor,
-    policy: access.AccessPolicy,
-    client_id: uuid.UUID,
-    data: Mapping[str, Any],
-    reason: str | None = None,
-) -> Client:
-    """Change fields of a client file if ``data["version"]`` is current; commits.
+def update_client(case: CaseAccess, client_id: uuid.UUID, data: ClientUpdate) -> OpenedFile:
+    """Change fields of a client file if ``data["version"]`` is current.
 
     A stale version gives 409 and changes nothing. Writes ``client.update`` with the
     changed field names and ``client.read`` for the returned file.
     """
+    session = case.session
     values = dict(data)
     expected = values.pop("version")
-    client = access.load_client(session, client_id)
-    access.check_access(session, actor, policy, client, reason)
-    if client.version != expected:
-        raise StaleVersionError(
-            "Die Akte wurde inzwischen geändert. Laden Sie sie neu.",
-            errors={"version": ["Veraltete Version."]},
-            extra={"current_version": client.version},
-        )
+    opened = case.open_file(client_id)
+    client = opened.client
+    check_version(client, expected, "Die Akte wurde inzwischen geändert. Laden Sie sie neu.")
     merged = {
         name: getattr(client, name) for name in ("birth_date", "entered_germany_on", "moved_in_on")
     }
@@ -230,41 +212,28 @@ def update_client(
     for name, value in values.items():
         setattr(client, name, value)
     derive.derive(session, client)
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise StaleVersionError(
-            "Die Akte wurde gleichzeitig geändert. Laden Sie sie neu.",
-            errors={"version": ["Veraltete Version."]},
-        ) from None
+    session.flush()  # a concurrent change: StaleDataError, answered 409 (mgz.core.versions)
     record(
         session,
-        actor,
+        case.actor,
         "client.update",
         object_type="client",
         object_id=client.case_number,
         fields=sorted(values),
     )
-    record_read(session, actor, client)
-    session.commit()
-    return client
+    record_read(session, case.actor, client)
+    return opened
 
 
-def set_advisers(
-    session: Session,
-    actor: Actor,
-    policy: access.AccessPolicy,
-    client_id: uuid.UUID,
-    user_ids: list[int],
-) -> list[int]:
-    """Replace the responsible advisers; each must be an active adviser; commits.
+def set_advisers(case: CaseAccess, client_id: uuid.UUID, user_ids: list[int]) -> list[int]:
+    """Replace the responsible advisers; each must be an active adviser.
 
     Under the ``assigned`` policy only a responsible adviser may hand the file on.
     Break glass opens a file once; it never lets anyone make the file their own.
     """
+    session, actor = case.session, case.actor
     client = access.load_client(session, client_id)
-    if policy.mode != "team" and not access.is_responsible(session, actor, client):
+    if case.policy.mode != "team" and not case.is_responsible(client):
         record(
             session,
             actor,
@@ -273,7 +242,6 @@ def set_advisers(
             object_id=client.case_number,
             outcome="denied",
         )
-        session.commit()
         raise access.NotResponsibleError(
             "Nur zuständige Berater*innen können die Zuständigkeit ändern."
         )
@@ -296,20 +264,18 @@ def set_advisers(
         fields=["adviser_ids"],
         details={"count": len(set(user_ids))},
     )
-    session.commit()
     return sorted(set(user_ids))
 
 
-def search_clients(
-    session: Session, actor: Actor, policy: access.AccessPolicy, params: Mapping[str, Any]
-) -> SearchPage:
+def search_clients(case: CaseAccess, params: ClientSearch) -> SearchPage:
     """Exact search (case number, or last name + birth date) plus statistical filters.
 
     Names are shown only for files the adviser may open without a reason; other hits
     show the case number only, so the adviser can break glass deliberately. One
     ``client.search`` event records the hit count and the case numbers shown, never
-    the search terms; commits.
+    the search terms.
     """
+    session = case.session
     # Erased (crypto-shredded) files are gone for everyone, search included.
     query = select(Client).where(access.not_erased())
     mode = "filter"
@@ -328,7 +294,7 @@ def search_clients(
         "receives_sgb2",
     ):
         if name in params:
-            query = query.where(getattr(Client, name) == params[name])
+            query = query.where(getattr(Client, name) == params[name])  # type: ignore[literal-required]
     page, per_page = params.get("page", 1), params.get("per_page", 25)
 
     if mode == "identity":
@@ -347,19 +313,16 @@ def search_clients(
                 query.order_by(Client.case_number).offset((page - 1) * per_page).limit(per_page)
             )
         )
-    visible = {
-        c.id for c in items if policy.mode == "team" or access.is_responsible(session, actor, c)
-    }
+    hits = [SearchHit(client, case.opens_without_reason(client)) for client in items]
     record(
         session,
-        actor,
+        case.actor,
         "client.search",
         object_type="client",
         details={"by": mode, "hits": total, "returned": len(items)},
     )
     # One read event per file whose names the page shows keeps "who saw X" answerable.
-    for client in items:
-        if client.id in visible:
-            record_read(session, actor, client, LIST_FIELDS)
-    session.commit()
-    return SearchPage(items, visible, total, page, per_page)
+    for hit in hits:
+        if hit.names_shown:
+            record_read(session, case.actor, hit.client, LIST_FIELDS)
+    return SearchPage(hits, total, page, per_page)

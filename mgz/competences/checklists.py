@@ -120,7 +120,7 @@ def get_checklist(session: Session, actor: Actor, checklist_id: uuid.UUID) -> Ch
 
 
 def create_checklist(session: Session, actor: Actor, data: Mapping[str, Any]) -> Checklist:
-    """Create version 1 of a new template as a draft; 409 if the key exists; commits."""
+    """Create version 1 of a new template as a draft; 409 if the key exists."""
     raise_if(_check_items(session, data["items"]))
     if _newest(session, data["key"]) is not None:
         raise ConflictError(
@@ -139,7 +139,6 @@ def create_checklist(session: Session, actor: Actor, data: Mapping[str, Any]) ->
     )
     _add_checklist(session, checklist)
     _checklist_event(session, actor, "checklist.create", checklist)
-    session.commit()
     return checklist
 
 
@@ -156,7 +155,7 @@ def _draft(session: Session, actor: Actor, checklist_id: uuid.UUID) -> Checklist
 def update_checklist(
     session: Session, actor: Actor, checklist_id: uuid.UUID, data: Mapping[str, Any]
 ) -> Checklist:
-    """Change a draft; a published version gives 409 and stays as it is; commits."""
+    """Change a draft; a published version gives 409 and stays as it is."""
     checklist = _draft(session, actor, checklist_id)
     if "items" in data:
         raise_if(_check_items(session, data["items"]))
@@ -164,7 +163,6 @@ def update_checklist(
         setattr(checklist, name, list(value) if name == "items" else value)
     session.flush()
     _checklist_event(session, actor, "checklist.update", checklist)
-    session.commit()
     return checklist
 
 
@@ -176,15 +174,14 @@ def _publish(session: Session, actor: Actor, checklist: Checklist, action: str) 
 
 
 def publish_checklist(session: Session, actor: Actor, checklist_id: uuid.UUID) -> Checklist:
-    """Publish a draft: from now on it is immutable and may be answered; commits."""
+    """Publish a draft: from now on it is immutable and may be answered."""
     checklist = _draft(session, actor, checklist_id)
     _publish(session, actor, checklist, "checklist.publish")
-    session.commit()
     return checklist
 
 
 def new_version(session: Session, actor: Actor, checklist_id: uuid.UUID) -> Checklist:
-    """Start the next version of a template as a draft copy of this one; commits."""
+    """Start the next version of a template as a draft copy of this one."""
     source = get_checklist(session, actor, checklist_id)
     newest = _newest(session, source.key)
     assert newest is not None  # noqa: S101 - source itself exists
@@ -205,7 +202,6 @@ def new_version(session: Session, actor: Actor, checklist_id: uuid.UUID) -> Chec
     )
     _add_checklist(session, checklist)
     _checklist_event(session, actor, "checklist.create", checklist, based_on=source.version)
-    session.commit()
     return checklist
 
 

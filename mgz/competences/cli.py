@@ -10,17 +10,16 @@ from flask.cli import AppGroup
 
 from mgz.competences import checklists
 from mgz.core.actor import Actor
-from mgz.core.db import session_scope
 from mgz.core.demo import ORDER_SETUP, demo_step
 from mgz.core.errors import DomainError
+from mgz.core.unit_of_work import work_scope
 
 checklists_group = AppGroup("checklists", help="Checklisten der Kompetenzerfassung.")
 
 
 def _load(app: Flask, command: str) -> list[checklists.SeedResult]:
-    with session_scope(app) as session:
+    with work_scope(app) as session:
         results = checklists.load_seed_templates(session, Actor.system(command))
-        session.commit()
     return results
 
 

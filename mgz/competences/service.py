@@ -2,7 +2,7 @@
 
 Client records follow the client file's access policy. Every response with client
 data writes one read event naming the fields, every create or update one event of
-its own, in the caller's transaction; the service commits.
+its own, in the caller's unit of work (services flush, never commit).
 """
 
 from __future__ import annotations
@@ -14,18 +14,17 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from mgz.audit.service import record
 from mgz.clients import records
-from mgz.clients import service as clients
-from mgz.clients.access import AccessPolicy
+from mgz.clients.access import CaseAccess
 from mgz.clients.models import Client
 from mgz.competences import checklists
 from mgz.competences.answers import validate_answers
 from mgz.competences.models import Checklist, CompetenceAssessment, Qualification
 from mgz.core.actor import Actor
 from mgz.core.errors import InvalidInputError, NotFoundError
+from mgz.core.versions import check_version
 from mgz.crypto.types import decrypt_fields
 from mgz.profiling import service as profiling
 from mgz.profiling.models import Profiling
@@ -79,19 +78,17 @@ def _event(
 
 
 def create_assessment(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
+    case: CaseAccess,
     client_id: uuid.UUID,
     data: Mapping[str, Any],
-    reason: str | None = None,
 ) -> CompetenceAssessment:
-    """Record answers to one published checklist version; commits.
+    """Record answers to one published checklist version.
 
     Any wrong answer gives 422 naming ``answers.<item key>`` and writes nothing.
     Writes ``competence_assessment.create`` and ``.read``.
     """
-    client = records.open_file(session, actor, policy, client_id, reason)
+    session, actor = case.session, case.actor
+    client = case.open(client_id)
     checklist = session.get(Checklist, data["checklist_id"])
     if checklist is None or checklist.status != "published":
         raise InvalidInputError(
@@ -141,7 +138,6 @@ def create_assessment(
         **details,
         shown=(assessment,),
     )
-    session.commit()
     return assessment
 
 
@@ -158,38 +154,29 @@ def _assessments_of(session: Session, client: Client) -> list[CompetenceAssessme
 
 
 def list_assessments(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
+    case: CaseAccess,
     client_id: uuid.UUID,
-    reason: str | None = None,
 ) -> list[CompetenceAssessment]:
-    """All assessments of a client, oldest first; one list event; commits."""
+    """All assessments of a client, oldest first; one list event."""
     return records.list_records(
-        session,
-        actor,
-        policy,
+        case,
         client_id,
         _assessments_query,
         object_type="competence_assessment",
         fields=ASSESSMENT_FIELDS,
-        reason=reason,
     )
 
 
 def get_assessment(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
+    case: CaseAccess,
     client_id: uuid.UUID,
     assessment_id: uuid.UUID,
-    reason: str | None = None,
 ) -> CompetenceAssessment:
-    """One assessment of the client (404 otherwise); one read event; commits."""
-    client = records.open_file(session, actor, policy, client_id, reason)
+    """One assessment of the client (404 otherwise); one read event."""
+    session, actor = case.session, case.actor
+    client = case.open(client_id)
     assessment = session.get(CompetenceAssessment, assessment_id)
     if assessment is None or assessment.client_id != client.id:
-        session.commit()
         raise NotFoundError("Kompetenzerfassung nicht gefunden.")
     _event(
         session,
@@ -202,7 +189,6 @@ def get_assessment(
         checklist=checklists.checklist_id(assessment.checklist),
         shown=(assessment,),
     )
-    session.commit()
     return assessment
 
 
@@ -231,15 +217,13 @@ def _check_qualification(
 
 
 def create_qualification(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
+    case: CaseAccess,
     client_id: uuid.UUID,
     data: Mapping[str, Any],
-    reason: str | None = None,
 ) -> Qualification:
-    """Record a qualification and its recognition state; commits."""
-    client = records.open_file(session, actor, policy, client_id, reason)
+    """Record a qualification and its recognition state."""
+    session, actor = case.session, case.actor
+    client = case.open(client_id)
     values = dict(data)
     checklists.raise_if(_check_qualification(session, values, values))
     qualification = Qualification(id=uuid.uuid4(), client_id=client.id, **values)
@@ -259,7 +243,6 @@ def create_qualification(
         **details,
         shown=(qualification,),
     )
-    session.commit()
     return qualification
 
 
@@ -276,47 +259,36 @@ def _qualifications_of(session: Session, client: Client) -> list[Qualification]:
 
 
 def list_qualifications(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
+    case: CaseAccess,
     client_id: uuid.UUID,
-    reason: str | None = None,
 ) -> list[Qualification]:
-    """All qualifications of a client; one list event; commits."""
+    """All qualifications of a client; one list event."""
     return records.list_records(
-        session,
-        actor,
-        policy,
+        case,
         client_id,
         _qualifications_query,
         object_type="qualification",
         fields=QUALIFICATION_FIELDS,
-        reason=reason,
     )
 
 
 def update_qualification(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
+    case: CaseAccess,
     client_id: uuid.UUID,
     qualification_id: uuid.UUID,
     data: Mapping[str, Any],
-    reason: str | None = None,
 ) -> Qualification:
-    """Change a qualification if ``data["version"]`` is current (409 if stale); commits."""
-    client = records.open_file(session, actor, policy, client_id, reason)
+    """Change a qualification if ``data["version"]`` is current (409 if stale)."""
+    session, actor = case.session, case.actor
+    client = case.open(client_id)
     qualification = session.get(Qualification, qualification_id)
     if qualification is None or qualification.client_id != client.id:
         raise NotFoundError("Qualifikation nicht gefunden.")
     values = dict(data)
     expected = values.pop("version")
-    if qualification.version != expected:
-        raise clients.StaleVersionError(
-            "Die Qualifikation wurde inzwischen geändert. Laden Sie sie neu.",
-            errors={"version": ["Veraltete Version."]},
-            extra={"current_version": qualification.version},
-        )
+    check_version(
+        qualification, expected, "Die Qualifikation wurde inzwischen geändert. Laden Sie sie neu."
+    )
     merged = {
         "applied_on": qualification.applied_on,
         "decided_on": qualification.decided_on,
@@ -325,14 +297,7 @@ def update_qualification(
     checklists.raise_if(_check_qualification(session, values, merged))
     for name, value in values.items():
         setattr(qualification, name, value)
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise clients.StaleVersionError(
-            "Die Qualifikation wurde gleichzeitig geändert. Laden Sie sie neu.",
-            errors={"version": ["Veraltete Version."]},
-        ) from None
+    session.flush()  # a concurrent change: StaleDataError, answered 409 (mgz.core.versions)
     details = {"qualification_id": qualification.id.hex}
     _event(
         session, actor, "qualification.update", client, "qualification", sorted(values), **details
@@ -347,7 +312,6 @@ def update_qualification(
         **details,
         shown=(qualification,),
     )
-    session.commit()
     return qualification
 
 
@@ -362,14 +326,12 @@ class CompetenceProfile:
 
 
 def competence_profile(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
+    case: CaseAccess,
     client_id: uuid.UUID,
-    reason: str | None = None,
 ) -> CompetenceProfile:
-    """Latest profiling, all assessments and qualifications; ONE audit event; commits."""
-    client = records.open_file(session, actor, policy, client_id, reason)
+    """Latest profiling, all assessments and qualifications; ONE audit event."""
+    session, actor = case.session, case.actor
+    client = case.open(client_id)
     latest = profiling.latest_of(session, client)
     assessments = _assessments_of(session, client)
     qualifications = _qualifications_of(session, client)
@@ -390,5 +352,4 @@ def competence_profile(
         qualifications=len(qualifications),
         shown=(latest, *assessments, *qualifications),
     )
-    session.commit()
     return CompetenceProfile(client.id, latest, assessments, qualifications)

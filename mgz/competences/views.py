@@ -8,11 +8,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, request
 from flask.views import MethodView
 
 from mgz.auth.policy import current_actor
-from mgz.clients.access import AccessPolicy, access_policy
+from mgz.clients.case_access import case_access
 from mgz.competences import checklists, service
 from mgz.competences.schemas import (
     AssessmentCreateSchema,
@@ -45,14 +44,6 @@ blp = Blueprint(
     url_prefix="/api/v1/clients/<uuid:client_id>",
     description="Kompetenzerfassung, Qualifikationen und Anerkennung",
 )
-
-
-def _policy() -> AccessPolicy:
-    return access_policy(current_app.config)
-
-
-def _reason() -> str | None:
-    return request.headers.get("X-Access-Reason")
 
 
 # --- checklists ---------------------------------------------------------------------------
@@ -133,9 +124,7 @@ class Assessments(MethodView):
     @blp.response(200, AssessmentListSchema)
     def get(self, client_id: uuid.UUID) -> dict[str, Any]:
         """Kompetenzerfassungen einer Akte (älteste zuerst)."""
-        items = service.list_assessments(
-            get_session(), current_actor(), _policy(), client_id, _reason()
-        )
+        items = service.list_assessments(case_access(), client_id)
         return {"items": items}
 
     @roles_required("adviser", personal_data=True)
@@ -143,9 +132,7 @@ class Assessments(MethodView):
     @blp.response(201, AssessmentSchema)
     def post(self, data: dict[str, Any], client_id: uuid.UUID) -> Any:
         """Kompetenzerfassung zu einer veröffentlichten Checklistenversion erfassen."""
-        return service.create_assessment(
-            get_session(), current_actor(), _policy(), client_id, data, _reason()
-        )
+        return service.create_assessment(case_access(), client_id, data)
 
 
 @blp.route("/competence-assessments/<uuid:assessment_id>")
@@ -156,9 +143,7 @@ class AssessmentDetail(MethodView):
     @blp.response(200, AssessmentSchema)
     def get(self, client_id: uuid.UUID, assessment_id: uuid.UUID) -> Any:
         """Eine Kompetenzerfassung lesen."""
-        return service.get_assessment(
-            get_session(), current_actor(), _policy(), client_id, assessment_id, _reason()
-        )
+        return service.get_assessment(case_access(), client_id, assessment_id)
 
 
 @blp.route("/qualifications")
@@ -169,9 +154,7 @@ class Qualifications(MethodView):
     @blp.response(200, QualificationListSchema)
     def get(self, client_id: uuid.UUID) -> dict[str, Any]:
         """Qualifikationen einer Akte."""
-        items = service.list_qualifications(
-            get_session(), current_actor(), _policy(), client_id, _reason()
-        )
+        items = service.list_qualifications(case_access(), client_id)
         return {"items": items}
 
     @roles_required("adviser", personal_data=True)
@@ -179,9 +162,7 @@ class Qualifications(MethodView):
     @blp.response(201, QualificationSchema)
     def post(self, data: dict[str, Any], client_id: uuid.UUID) -> Any:
         """Qualifikation mit Stand der Anerkennung erfassen."""
-        return service.create_qualification(
-            get_session(), current_actor(), _policy(), client_id, data, _reason()
-        )
+        return service.create_qualification(case_access(), client_id, data)
 
 
 @blp.route("/qualifications/<uuid:qualification_id>")
@@ -194,9 +175,7 @@ class QualificationDetail(MethodView):
     @blp.alt_response(409, description="Veraltete Version")
     def patch(self, data: dict[str, Any], client_id: uuid.UUID, qualification_id: uuid.UUID) -> Any:
         """Qualifikation ändern (optimistische Sperre über version)."""
-        return service.update_qualification(
-            get_session(), current_actor(), _policy(), client_id, qualification_id, data, _reason()
-        )
+        return service.update_qualification(case_access(), client_id, qualification_id, data)
 
 
 @blp.route("/competence-profile")
@@ -207,6 +186,4 @@ class CompetenceProfile(MethodView):
     @blp.response(200, CompetenceProfileSchema)
     def get(self, client_id: uuid.UUID) -> Any:
         """Neuestes Profiling, alle Kompetenzerfassungen und Qualifikationen."""
-        return service.competence_profile(
-            get_session(), current_actor(), _policy(), client_id, _reason()
-        )
+        return service.competence_profile(case_access(), client_id)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import date
+from typing import Any, ClassVar, TypedDict
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -10,6 +11,31 @@ from mgz.consultations.models import KINDS
 from mgz.core.schemas import Id, InputSchema, OutputSchema, Version, code_of, not_future
 
 _LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
+
+
+class _ConsultationValues(TypedDict, total=False):
+    held_on: date
+    adviser_id: int
+    channel: str
+    duration_minutes: int | None
+    language: str | None
+    interpreter_used: bool
+    topics: list[str]
+    referrals_out: list[str]
+    next_steps: str | None
+    notes: str | None
+
+
+class ConsultationCreate(_ConsultationValues, total=False):
+    """What ``ConsultationCreateSchema`` loads."""
+
+    kind: str
+
+
+class ConsultationUpdate(_ConsultationValues, total=False):
+    """What ``ConsultationUpdateSchema`` loads: ``version`` and the fields sent."""
+
+    version: int
 
 
 class _ConsultationFields(InputSchema):

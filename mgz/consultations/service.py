@@ -2,7 +2,7 @@
 
 Access follows the client file's policy; every response with notes or next steps
 writes a read event naming those fields; changes write their own event; all in the
-caller's transaction.
+caller's unit of work (services flush, never commit).
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from mgz.audit.service import record
 from mgz.auth.models import User
 from mgz.clients import records
-from mgz.clients import service as clients
-from mgz.clients.access import AccessPolicy
+from mgz.clients.access import CaseAccess
 from mgz.clients.models import Client
 from mgz.consultations.models import Consultation
+from mgz.consultations.schemas import ConsultationCreate, ConsultationUpdate
 from mgz.core.actor import Actor
 from mgz.core.config import Setting, int_range, register
 from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError
+from mgz.core.versions import check_version
 from mgz.crypto.types import decrypt_fields
 from mgz.reference import service as reference
 
@@ -100,18 +100,16 @@ def _event(
 
 
 def create_consultation(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
+    case: CaseAccess,
     client_id: uuid.UUID,
-    data: Mapping[str, Any],
+    data: ConsultationCreate,
     *,
     margin_days: int,
-    reason: str | None = None,
 ) -> Consultation:
-    """Record a consultation; a second ``first`` one is refused with 409; commits."""
-    client = records.open_file(session, actor, policy, client_id, reason)
-    values = dict(data)
+    """Record a consultation; a second ``first`` one is refused with 409."""
+    session, actor = case.session, case.actor
+    client = case.open(client_id)
+    values: dict[str, Any] = dict(data)
     values.setdefault("adviser_id", actor.user_id)
     if values["adviser_id"] is None:
         values.pop("adviser_id")
@@ -141,22 +139,13 @@ def create_consultation(
         ) from None
     _event(session, actor, "consultation.create", client, consultation, sorted(values))
     _event(session, actor, "consultation.read", client, consultation, list(PERSONAL_FIELDS))
-    session.commit()
     return consultation
 
 
-def list_consultations(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
-    client_id: uuid.UUID,
-    reason: str | None = None,
-) -> list[Consultation]:
-    """All consultations of a client, oldest first; one read event; commits."""
+def list_consultations(case: CaseAccess, client_id: uuid.UUID) -> list[Consultation]:
+    """All consultations of a client, oldest first; one read event."""
     return records.list_records(
-        session,
-        actor,
-        policy,
+        case,
         client_id,
         lambda client: (
             select(Consultation)
@@ -165,7 +154,6 @@ def list_consultations(
         ),
         object_type="consultation",
         fields=PERSONAL_FIELDS,
-        reason=reason,
     )
 
 
@@ -177,43 +165,34 @@ def _load(session: Session, client: Client, consultation_id: uuid.UUID) -> Consu
 
 
 def get_consultation(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
-    client_id: uuid.UUID,
-    consultation_id: uuid.UUID,
-    reason: str | None = None,
+    case: CaseAccess, client_id: uuid.UUID, consultation_id: uuid.UUID
 ) -> Consultation:
-    """One consultation; writes a read event; commits."""
-    client = records.open_file(session, actor, policy, client_id, reason)
-    consultation = _load(session, client, consultation_id)
-    _event(session, actor, "consultation.read", client, consultation, list(PERSONAL_FIELDS))
-    session.commit()
+    """One consultation; writes a read event."""
+    client = case.open(client_id)
+    consultation = _load(case.session, client, consultation_id)
+    _event(
+        case.session, case.actor, "consultation.read", client, consultation, list(PERSONAL_FIELDS)
+    )
     return consultation
 
 
 def update_consultation(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
+    case: CaseAccess,
     client_id: uuid.UUID,
     consultation_id: uuid.UUID,
-    data: Mapping[str, Any],
+    data: ConsultationUpdate,
     *,
     margin_days: int,
-    reason: str | None = None,
 ) -> Consultation:
-    """Change a consultation if ``data["version"]`` is current; commits."""
-    client = records.open_file(session, actor, policy, client_id, reason)
+    """Change a consultation if ``data["version"]`` is current."""
+    session, actor = case.session, case.actor
+    client = case.open(client_id)
     consultation = _load(session, client, consultation_id)
-    values = dict(data)
+    values: dict[str, Any] = dict(data)
     expected = values.pop("version")
-    if consultation.version != expected:
-        raise clients.StaleVersionError(
-            "Das Gespräch wurde inzwischen geändert. Laden Sie es neu.",
-            errors={"version": ["Veraltete Version."]},
-            extra={"current_version": consultation.version},
-        )
+    check_version(
+        consultation, expected, "Das Gespräch wurde inzwischen geändert. Laden Sie es neu."
+    )
     for required in ("held_on", "channel", "interpreter_used", "topics", "referrals_out"):
         if required in values and values[required] is None:
             raise InvalidInputError(
@@ -224,15 +203,7 @@ def update_consultation(
         raise InvalidInputError("Eingabe ungültig.", errors=errors)
     for name, value in values.items():
         setattr(consultation, name, value)
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise clients.StaleVersionError(
-            "Das Gespräch wurde gleichzeitig geändert. Laden Sie es neu.",
-            errors={"version": ["Veraltete Version."]},
-        ) from None
+    session.flush()  # a concurrent change: StaleDataError, answered 409 (mgz.core.versions)
     _event(session, actor, "consultation.update", client, consultation, sorted(values))
     _event(session, actor, "consultation.read", client, consultation, list(PERSONAL_FIELDS))
-    session.commit()
     return consultation

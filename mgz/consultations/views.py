@@ -5,21 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 
-from mgz.auth.policy import current_actor
-from mgz.clients.access import access_policy
+from mgz.clients.case_access import case_access
 from mgz.consultations import service
 from mgz.consultations.schemas import (
+    ConsultationCreate,
     ConsultationCreateSchema,
     ConsultationListSchema,
     ConsultationSchema,
+    ConsultationUpdate,
     ConsultationUpdateSchema,
 )
 from mgz.core.access import roles_required
 from mgz.core.api import Blueprint
-from mgz.core.db import get_session
 
 blp = Blueprint(
     "consultations",
@@ -29,11 +29,8 @@ blp = Blueprint(
 )
 
 
-def _context() -> dict[str, Any]:
-    return {
-        "margin_days": current_app.config.get("CONSULTATION_MOVE_IN_MARGIN_DAYS", 90),
-        "reason": request.headers.get("X-Access-Reason"),
-    }
+def _margin_days() -> int:
+    return current_app.config.get("CONSULTATION_MOVE_IN_MARGIN_DAYS", 90)
 
 
 @blp.route("")
@@ -44,28 +41,16 @@ class Consultations(MethodView):
     @blp.response(200, ConsultationListSchema)
     def get(self, client_id: uuid.UUID) -> dict[str, Any]:
         """Gespräche einer Akte (älteste zuerst)."""
-        items = service.list_consultations(
-            get_session(),
-            current_actor(),
-            access_policy(current_app.config),
-            client_id,
-            _context()["reason"],
-        )
-        return {"items": items}
+        return {"items": service.list_consultations(case_access(), client_id)}
 
     @roles_required("adviser", personal_data=True)
     @blp.arguments(ConsultationCreateSchema)
     @blp.response(201, ConsultationSchema)
     @blp.alt_response(409, description="Erstgespräch bereits erfasst")
-    def post(self, data: dict[str, Any], client_id: uuid.UUID) -> Any:
+    def post(self, data: ConsultationCreate, client_id: uuid.UUID) -> Any:
         """Gespräch erfassen (kind=first genau einmal je Akte)."""
         return service.create_consultation(
-            get_session(),
-            current_actor(),
-            access_policy(current_app.config),
-            client_id,
-            data,
-            **_context(),
+            case_access(), client_id, data, margin_days=_margin_days()
         )
 
 
@@ -77,27 +62,16 @@ class ConsultationDetail(MethodView):
     @blp.response(200, ConsultationSchema)
     def get(self, client_id: uuid.UUID, consultation_id: uuid.UUID) -> Any:
         """Gespräch lesen."""
-        return service.get_consultation(
-            get_session(),
-            current_actor(),
-            access_policy(current_app.config),
-            client_id,
-            consultation_id,
-            _context()["reason"],
-        )
+        return service.get_consultation(case_access(), client_id, consultation_id)
 
     @roles_required("adviser", personal_data=True)
     @blp.arguments(ConsultationUpdateSchema)
     @blp.response(200, ConsultationSchema)
     @blp.alt_response(409, description="Veraltete Version")
-    def patch(self, data: dict[str, Any], client_id: uuid.UUID, consultation_id: uuid.UUID) -> Any:
+    def patch(
+        self, data: ConsultationUpdate, client_id: uuid.UUID, consultation_id: uuid.UUID
+    ) -> Any:
         """Gespräch ändern (optimistische Sperre über version)."""
         return service.update_consultation(
-            get_session(),
-            current_actor(),
-            access_policy(current_app.config),
-            client_id,
-            consultation_id,
-            data,
-            **_context(),
+            case_access(), client_id, consultation_id, data, margin_days=_margin_days()
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from typing import Any
 
 import psycopg
 from flask import Flask, Response, g, request
@@ -21,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from mgz.core.db import close_quietly
 from mgz.core.errors import handle_unexpected, problem
+from mgz.core.unit_of_work import request_unit_of_work
 
 log = logging.getLogger("mgz.db")
 
@@ -70,7 +72,17 @@ def handle_outage(error: DBAPIError) -> Response:
 
 
 class App(Flask):
-    """Flask with one retry of safe requests that met a database outage."""
+    """Flask with one unit of work per view, and one retry of safe requests after an outage."""
+
+    def dispatch_request(self) -> Any:
+        """Run the view in the request's unit of work (commit, or roll back and keep refusals).
+
+        Inside ``full_dispatch_request``: the view's exception reaches the unit of work
+        before the error handlers turn it into a problem response, and a retried
+        request gets a unit of work of its own.
+        """
+        with request_unit_of_work():
+            return super().dispatch_request()
 
     def full_dispatch_request(self) -> Response:  # type: ignore[override]
         """Dispatch; once more after a pause if a safe request lost the database."""

@@ -17,6 +17,7 @@ from flask.cli import AppGroup, ScriptInfo
 from mgz.core.actor import Actor
 from mgz.core.db import session_scope
 from mgz.core.errors import DomainError
+from mgz.core.unit_of_work import work_scope
 from mgz.crypto import key_checks, service
 from mgz.crypto.keys import KEY_ID, encode_key, generate_key, state, write_secret_file
 
@@ -139,13 +140,12 @@ def rotate(batch_size: int) -> None:
 def retire(kek_id: str) -> None:
     """Retire master key KEK_ID; refused while any data key still needs it."""
     master = state().master
-    with session_scope() as session:
-        try:
+    try:
+        # A refusal is audited too: the unit of work keeps its event.
+        with work_scope() as session:
             service.retire(session, Actor.system("keys retire"), master, kek_id)
-            session.commit()
-        except DomainError as exc:
-            session.commit()  # the refusal is audited, too
-            raise click.ClickException(exc.detail or str(exc)) from None
+    except DomainError as exc:
+        raise click.ClickException(exc.detail or str(exc)) from None
     click.echo(
         f"{kek_id} stillgelegt. Entfernen Sie ihn aus MGZ_MASTER_KEYS und vernichten Sie ihn."
     )

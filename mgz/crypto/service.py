@@ -2,8 +2,9 @@
 
 Every operation that changes keys writes an audit event. ``rotate`` commits batch by
 batch (it is meant to run beside the live application and to resume after an
-interruption); ``retire`` and ``shred`` leave the commit to the caller, so the event
-and the change commit together.
+interruption: the one batch job excepted from "services flush, never commit");
+``retire`` and ``shred`` flush and leave the commit to the caller's unit of work
+(``mgz.core.unit_of_work``), so the event and the change commit together.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A new profiling never changes an earlier one; ``latest`` is the newest by date (then
 by the order recorded). Access follows the client file's policy. Every response with
 profiling content writes one read event naming the fields; a create writes its own
-event too; all in the caller's transaction, and the service commits.
+event too; all in the caller's unit of work (services flush, never commit).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
 from mgz.clients import records
-from mgz.clients.access import AccessPolicy
+from mgz.clients.access import CaseAccess
 from mgz.clients.models import Client
 from mgz.core.actor import Actor
 from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -136,21 +136,15 @@ def _event(
     )
 
 
-def create_profiling(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
-    client_id: uuid.UUID,
-    data: Mapping[str, Any],
-    reason: str | None = None,
-) -> Profiling:
-    """Record a new profiling; earlier ones stay untouched; commits.
+def create_profiling(case: CaseAccess, client_id: uuid.UUID, data: Mapping[str, Any]) -> Profiling:
+    """Record a new profiling; earlier ones stay untouched.
 
     The profile type is suggested from the needs; a confirmed type that differs
     needs ``override_reason`` (422 otherwise, nothing written). Writes
     ``profiling.create`` and ``profiling.read`` (the response shows the profiling).
     """
-    client = records.open_file(session, actor, policy, client_id, reason)
+    session, actor = case.session, case.actor
+    client = case.open(client_id)
     values = dict(data)
     errors = _check(session, values)
     needs = values["needs"]
@@ -229,7 +223,6 @@ def create_profiling(
         },
     )
     _event(session, actor, "profiling.read", client, profiling)
-    session.commit()
     return profiling
 
 
@@ -241,23 +234,10 @@ def _ordered(client: Client) -> Any:
     )
 
 
-def list_profilings(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
-    client_id: uuid.UUID,
-    reason: str | None = None,
-) -> list[Profiling]:
-    """Every profiling of a client, oldest first; one ``profiling.list`` event; commits."""
+def list_profilings(case: CaseAccess, client_id: uuid.UUID) -> list[Profiling]:
+    """Every profiling of a client, oldest first; one ``profiling.list`` event."""
     return records.list_records(
-        session,
-        actor,
-        policy,
-        client_id,
-        _ordered,
-        object_type="profiling",
-        fields=CONTENT_FIELDS,
-        reason=reason,
+        case, client_id, _ordered, object_type="profiling", fields=CONTENT_FIELDS
     )
 
 
@@ -274,38 +254,24 @@ def latest_of(session: Session, client: Client) -> Profiling | None:
     ).first()
 
 
-def latest_profiling(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
-    client_id: uuid.UUID,
-    reason: str | None = None,
-) -> Profiling:
-    """The newest profiling (404 if none); writes ``profiling.read``; commits."""
-    client = records.open_file(session, actor, policy, client_id, reason)
-    profiling = latest_of(session, client)
+def latest_profiling(case: CaseAccess, client_id: uuid.UUID) -> Profiling:
+    """The newest profiling (404 if none); writes ``profiling.read``.
+
+    A break-glass opening stays recorded with the 404 (``CaseAccess.open`` keeps it).
+    """
+    client = case.open(client_id)
+    profiling = latest_of(case.session, client)
     if profiling is None:
-        session.commit()  # a break-glass opening stays recorded
         raise NotFoundError("Für diese Akte gibt es noch kein Profiling.")
-    _event(session, actor, "profiling.read", client, profiling)
-    session.commit()
+    _event(case.session, case.actor, "profiling.read", client, profiling)
     return profiling
 
 
-def get_profiling(
-    session: Session,
-    actor: Actor,
-    policy: AccessPolicy,
-    client_id: uuid.UUID,
-    profiling_id: uuid.UUID,
-    reason: str | None = None,
-) -> Profiling:
-    """One profiling of the client (404 otherwise); writes ``profiling.read``; commits."""
-    client = records.open_file(session, actor, policy, client_id, reason)
-    profiling = session.get(Profiling, profiling_id)
+def get_profiling(case: CaseAccess, client_id: uuid.UUID, profiling_id: uuid.UUID) -> Profiling:
+    """One profiling of the client (404 otherwise); writes ``profiling.read``."""
+    client = case.open(client_id)
+    profiling = case.session.get(Profiling, profiling_id)
     if profiling is None or profiling.client_id != client.id:
-        session.commit()
         raise NotFoundError("Profiling nicht gefunden.")
-    _event(session, actor, "profiling.read", client, profiling)
-    session.commit()
+    _event(case.session, case.actor, "profiling.read", client, profiling)
     return profiling

@@ -5,14 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, request
 from flask.views import MethodView
 
-from mgz.auth.policy import current_actor
-from mgz.clients.access import AccessPolicy, access_policy
+from mgz.clients.case_access import case_access
 from mgz.core.access import roles_required
 from mgz.core.api import Blueprint
-from mgz.core.db import get_session
 from mgz.profiling import service
 from mgz.profiling.schemas import ProfilingCreateSchema, ProfilingListSchema, ProfilingSchema
 
@@ -24,14 +21,6 @@ blp = Blueprint(
 )
 
 
-def _policy() -> AccessPolicy:
-    return access_policy(current_app.config)
-
-
-def _reason() -> str | None:
-    return request.headers.get("X-Access-Reason")
-
-
 @blp.route("")
 class Profilings(MethodView):
     """The profiling history of one client."""
@@ -40,9 +29,7 @@ class Profilings(MethodView):
     @blp.response(200, ProfilingListSchema)
     def get(self, client_id: uuid.UUID) -> dict[str, Any]:
         """Alle Profilings einer Akte (älteste zuerst)."""
-        items = service.list_profilings(
-            get_session(), current_actor(), _policy(), client_id, _reason()
-        )
+        items = service.list_profilings(case_access(), client_id)
         return {"items": items}
 
     @roles_required("adviser", personal_data=True)
@@ -54,9 +41,7 @@ class Profilings(MethodView):
         Die Profillage wird aus den Handlungsbedarfen vorgeschlagen; weicht die
         bestätigte Profillage ab, ist override_reason Pflicht.
         """
-        return service.create_profiling(
-            get_session(), current_actor(), _policy(), client_id, data, _reason()
-        )
+        return service.create_profiling(case_access(), client_id, data)
 
 
 @blp.route("/latest")
@@ -67,9 +52,7 @@ class LatestProfiling(MethodView):
     @blp.response(200, ProfilingSchema)
     def get(self, client_id: uuid.UUID) -> Any:
         """Neuestes Profiling einer Akte."""
-        return service.latest_profiling(
-            get_session(), current_actor(), _policy(), client_id, _reason()
-        )
+        return service.latest_profiling(case_access(), client_id)
 
 
 @blp.route("/<uuid:profiling_id>")
@@ -80,6 +63,4 @@ class ProfilingDetail(MethodView):
     @blp.response(200, ProfilingSchema)
     def get(self, client_id: uuid.UUID, profiling_id: uuid.UUID) -> Any:
         """Ein Profiling lesen."""
-        return service.get_profiling(
-            get_session(), current_actor(), _policy(), client_id, profiling_id, _reason()
-        )
+        return service.get_profiling(case_access(), client_id, profiling_id)

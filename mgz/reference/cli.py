@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from mgz.core.actor import Actor
 from mgz.core.db import session_scope
 from mgz.core.demo import demo_step
+from mgz.core.unit_of_work import work_scope
 from mgz.reference import service
 
 reference_group = AppGroup("reference", help="Codelisten (Referenzdaten) laden und anzeigen.")
@@ -25,7 +26,7 @@ reference_group = AppGroup("reference", help="Codelisten (Referenzdaten) laden u
 )
 def load_command(data_dir: Path | None) -> None:
     """Load the code lists; changed lists get a new version."""
-    with session_scope(current_app) as session:
+    with work_scope(current_app) as session:
         try:
             report = service.load_reference_data(
                 session, Actor.system("reference load"), data_dir=data_dir
@@ -33,7 +34,6 @@ def load_command(data_dir: Path | None) -> None:
         except service.ReferenceDataError as exc:
             click.echo(f"reference data not loaded: {exc}", err=True)
             sys.exit(1)
-        session.commit()
     for change in report.lists:
         click.echo(change.describe())
     click.echo(f"{len(report.changed)} of {len(report.lists)} lists changed")
@@ -64,9 +64,8 @@ def list_command(name: str | None, include_withdrawn: bool) -> None:
 @demo_step
 def load_demo_reference_data(app: Flask) -> list[str]:
     """Demo: load the shipped code lists (idempotent)."""
-    with session_scope(app) as session:
+    with work_scope(app) as session:
         report = service.load_reference_data(session, Actor.system("demo"))
-        session.commit()
     return [f"Codelisten: {len(report.lists)} geladen, {len(report.changed)} neu oder geändert"]
 
 

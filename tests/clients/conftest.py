@@ -1,16 +1,13 @@
-"""Helpers for client-file tests: advisers, a valid intake body, audit look-ups."""
+"""Helpers for client-file tests: a valid intake body, creating a file over HTTP.
+
+The fixtures ``adviser`` and ``other_adviser`` and the audit look-ups ``events`` and
+``last_seq`` live in tests/conftest.py.
+"""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
-
-import pytest
-from sqlalchemy import select
-
-from mgz.audit.models import AuditEvent
-from tests import factories
 
 
 def intake(**overrides: Any) -> dict[str, Any]:
@@ -37,48 +34,6 @@ def intake(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-def events(db, action: str | None = None, since: int = 0) -> list[dict[str, Any]]:
-    """Audit events written so far (after ``since``), decoded."""
-    db.expire_all()
-    query = select(AuditEvent).where(AuditEvent.seq > since).order_by(AuditEvent.seq)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return [
-        {
-            "action": e.action,
-            "object_type": e.object_type,
-            "object_id": e.object_id,
-            "fields": json.loads(e.fields),
-            "details": json.loads(e.details) if e.details else {},
-            "outcome": e.outcome,
-            "actor_user_id": e.actor_user_id,
-            "request_id": e.request_id,
-            "raw": " ".join(
-                str(v) for v in (e.fields, e.details, e.object_id, e.actor_name, e.action)
-            ),
-        }
-        for e in db.scalars(query)
-    ]
-
-
-def last_seq(db) -> int:
-    """Position of the newest audit event (0 if none)."""
-    db.expire_all()
-    return db.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
-
-
-@pytest.fixture
-def adviser(app, db):
-    """A client signed in as a new adviser (``.user`` is the User)."""
-    return factories.signed_in_client(app, db, factories.make_user(db, roles=("adviser",)))
-
-
-@pytest.fixture
-def other_adviser(app, db):
-    """A second adviser, not responsible for the first one's clients."""
-    return factories.signed_in_client(app, db, factories.make_user(db, roles=("adviser",)))
 
 
 def create(http, **overrides: Any) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from mgz.clients.models import BreakGlassAccess, Client
 from mgz.core.clock import today
-from tests.clients.conftest import create, events, intake, last_seq
+from tests.clients.conftest import create, intake
+from tests.conftest import events, last_seq
 
 CASE_NUMBER = re.compile(r"^MGZ-\d{4}-\d{6}$")
 

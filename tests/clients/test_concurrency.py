@@ -6,12 +6,13 @@ import uuid
 from sqlalchemy import select
 
 from mgz.clients import service as clients
-from mgz.clients.access import AccessPolicy
+from mgz.clients.access import AccessPolicy, CaseAccess
 from mgz.clients.models import Client
 from mgz.consultations import service as consultations
 from mgz.consultations.models import Consultation
 from mgz.core.actor import Actor
 from mgz.core.db import database
+from mgz.core.unit_of_work import work_scope
 from tests import factories
 from tests.clients.conftest import intake
 
@@ -61,12 +62,9 @@ def test_parallel_intake_never_duplicates_a_case_number(backend, make_app):
     def work(index):
         with app.app_context():
             for n in range(per_writer):
-                session = database(app).new_session()
-                try:
+                with work_scope(app) as session:
                     data = _loaded(intake(last_name=f"Parallel{index}x{n}"))
                     clients.create_client(session, actor, data)
-                finally:
-                    session.close()
 
     failures = _run_parallel(work)
     assert failures == []
@@ -80,37 +78,30 @@ def test_parallel_intake_never_duplicates_a_case_number(backend, make_app):
 
 def test_parallel_first_consultations_leave_exactly_one(backend, make_app):
     app, actor = _app_on_fresh_database(backend, make_app)
-    with app.app_context():
-        session = database(app).new_session()
-        client = clients.create_client(session, actor, _loaded(intake()))
-        client_id = client.id
-        session.close()
+    with app.app_context(), work_scope(app) as session:
+        client_id = clients.create_client(session, actor, _loaded(intake())).client.id
     policy = AccessPolicy("team")
     outcomes = []
 
     def work(index):
         with app.app_context():
-            session = database(app).new_session()
             try:
-                consultations.create_consultation(
-                    session,
-                    actor,
-                    policy,
-                    client_id,
-                    {
-                        "kind": "first",
-                        "held_on": __import__("datetime").date(2024, 3, 20),
-                        "channel": "phone",
-                        "topics": [],
-                        "referrals_out": [],
-                    },
-                    margin_days=90,
-                )
+                with work_scope(app) as session:
+                    consultations.create_consultation(
+                        CaseAccess(session, actor, policy),
+                        client_id,
+                        {
+                            "kind": "first",
+                            "held_on": __import__("datetime").date(2024, 3, 20),
+                            "channel": "phone",
+                            "topics": [],
+                            "referrals_out": [],
+                        },
+                        margin_days=90,
+                    )
                 outcomes.append("created")
             except consultations.FirstConsultationExistsError:
                 outcomes.append("refused")
-            finally:
-                session.close()
 
     failures = _run_parallel(work)
     assert failures == []

@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from mgz.core.db import database
 from tests import factories
-from tests.clients.conftest import events, intake
+from tests.clients.conftest import intake
+from tests.conftest import events
 
 
 def test_damaged_field_gives_problem_without_values_and_audit_names_the_adviser(backend, make_app):

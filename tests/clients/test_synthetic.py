@@ -7,7 +7,7 @@ from mgz.clients.synthetic import seed_clients
 from mgz.consultations.models import Consultation
 from mgz.core.actor import Actor
 from mgz.core.db import database
-from tests.clients.conftest import events
+from tests.conftest import events
 
 
 def _seed(backend, make_app, seed, count=60):

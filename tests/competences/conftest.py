@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.clients.conftest import adviser, create, other_adviser  # noqa: F401 - fixtures
+from tests.clients.conftest import create
 
 CHECKLISTS = "/api/v1/checklists"
 
@@ -68,7 +68,7 @@ def checklist(admin):
 
 
 @pytest.fixture
-def file(adviser):  # noqa: F811 - the fixture imported above
+def file(adviser):
     """A client file of the ``adviser``."""
     return create(adviser)
 

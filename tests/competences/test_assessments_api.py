@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from mgz.competences import answers
 from mgz.competences.models import CompetenceAssessment
-from tests.clients.conftest import create, events, last_seq
+from tests.clients.conftest import create
 from tests.competences.conftest import (
     CHECKLISTS,
     answers_for,
@@ -15,6 +15,7 @@ from tests.competences.conftest import (
     client_url,
     make_checklist,
 )
+from tests.conftest import events, last_seq
 
 
 def count(db):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.clients.conftest import events, last_seq
 from tests.competences.conftest import CHECKLISTS, checklist_items, make_checklist
+from tests.conftest import events, last_seq
 
 
 def test_admin_creates_a_draft_and_publishes_it(admin, db):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tests.clients.conftest import events, last_seq
 from tests.competences.conftest import answers_for, client_url
 from tests.competences.test_qualifications_api import qualification
+from tests.conftest import events, last_seq
 from tests.profiling.conftest import profiling_body
 
 

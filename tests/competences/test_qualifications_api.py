@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from mgz.competences.models import Qualification
-from tests.clients.conftest import create, events, last_seq
+from tests.clients.conftest import create
 from tests.competences.conftest import client_url
+from tests.conftest import events, last_seq
 
 
 def qualification(**overrides):

@@ -8,7 +8,7 @@ from mgz.competences.models import Checklist
 from mgz.competences.seed import LABOUR_MARKET_GENERAL
 from mgz.core.actor import Actor
 from mgz.reference.models import ReferenceCode, ReferenceListVersion
-from tests.clients.conftest import events, last_seq
+from tests.conftest import events, last_seq
 
 
 def _published(db):

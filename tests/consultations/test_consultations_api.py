@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from mgz.consultations.models import Consultation
-from tests.clients.conftest import adviser, create, events, last_seq, other_adviser  # noqa: F401
+from tests.clients.conftest import create
+from tests.conftest import events, last_seq
 
 
 def first_talk(**overrides):
@@ -27,7 +28,7 @@ def first_talk(**overrides):
 
 
 @pytest.fixture
-def file(adviser):  # noqa: F811
+def file(adviser):
     return create(adviser)
 
 
@@ -40,7 +41,7 @@ def count(db):
     return db.scalar(select(func.count()).select_from(Consultation))
 
 
-def test_record_first_consultation(adviser, file, db):  # noqa: F811
+def test_record_first_consultation(adviser, file, db):
     since = last_seq(db)
     response = adviser.post(url(file), json=first_talk())
     assert response.status_code == 201
@@ -56,7 +57,7 @@ def test_record_first_consultation(adviser, file, db):  # noqa: F811
     assert all("Vertrauliche" not in e["raw"] for e in logged)
 
 
-def test_second_first_consultation_is_409(adviser, file, db):  # noqa: F811
+def test_second_first_consultation_is_409(adviser, file, db):
     assert adviser.post(url(file), json=first_talk()).status_code == 201
     before = count(db)
     response = adviser.post(url(file), json=first_talk(held_on="2024-04-01"))
@@ -65,7 +66,7 @@ def test_second_first_consultation_is_409(adviser, file, db):  # noqa: F811
     assert count(db) == before
 
 
-def test_follow_ups_are_unlimited_and_listed_oldest_first(adviser, file, db):  # noqa: F811
+def test_follow_ups_are_unlimited_and_listed_oldest_first(adviser, file, db):
     adviser.post(url(file), json=first_talk())
     for day in ("2024-05-02", "2024-04-10"):
         response = adviser.post(url(file), json=first_talk(kind="follow_up", held_on=day))
@@ -92,7 +93,7 @@ def test_follow_ups_are_unlimited_and_listed_oldest_first(adviser, file, db):  #
         ({"mood": "good"}, "_unknown"),
     ],
 )
-def test_bad_consultation_input_is_422_and_writes_nothing(adviser, file, db, overrides, field):  # noqa: F811
+def test_bad_consultation_input_is_422_and_writes_nothing(adviser, file, db, overrides, field):
     before = count(db)
     response = adviser.post(url(file), json=first_talk(**overrides))
     assert response.status_code == 422
@@ -100,13 +101,13 @@ def test_bad_consultation_input_is_422_and_writes_nothing(adviser, file, db, ove
     assert count(db) == before
 
 
-def test_consultation_within_margin_before_move_in_is_accepted(adviser, file):  # noqa: F811
+def test_consultation_within_margin_before_move_in_is_accepted(adviser, file):
     # moved in 2024-03-15, margin 90 days by default
     response = adviser.post(url(file), json=first_talk(held_on="2024-01-05"))
     assert response.status_code == 201
 
 
-def test_patch_consultation_with_version(adviser, file, db):  # noqa: F811
+def test_patch_consultation_with_version(adviser, file, db):
     created = adviser.post(url(file), json=first_talk()).get_json()
     path = url(file, f"/{created['id']}")
     changed = adviser.patch(path, json={"version": 1, "notes": "Neu."})
@@ -117,7 +118,7 @@ def test_patch_consultation_with_version(adviser, file, db):  # noqa: F811
     assert adviser.get(path).get_json()["notes"] == "Neu."
 
 
-def test_kind_cannot_be_changed(adviser, file):  # noqa: F811
+def test_kind_cannot_be_changed(adviser, file):
     created = adviser.post(url(file), json=first_talk()).get_json()
     response = adviser.patch(
         url(file, f"/{created['id']}"), json={"version": 1, "kind": "follow_up"}
@@ -126,14 +127,14 @@ def test_kind_cannot_be_changed(adviser, file):  # noqa: F811
     assert "_unknown" in response.get_json()["errors"]  # kind is not a field of PATCH
 
 
-def test_consultation_of_another_client_is_404(adviser, file):  # noqa: F811
+def test_consultation_of_another_client_is_404(adviser, file):
     created = adviser.post(url(file), json=first_talk()).get_json()
     other = create(adviser, last_name="Zweitakte")
     response = adviser.get(f"/api/v1/clients/{other['id']}/consultations/{created['id']}")
     assert response.status_code == 404
 
 
-def test_other_adviser_needs_a_reason_for_consultations(adviser, other_adviser, file):  # noqa: F811
+def test_other_adviser_needs_a_reason_for_consultations(adviser, other_adviser, file):
     adviser.post(url(file), json=first_talk())
     assert other_adviser.get(url(file)).status_code == 403
     response = other_adviser.get(url(file), headers={"X-Access-Reason": "Vertretung im Urlaub"})
@@ -141,13 +142,13 @@ def test_other_adviser_needs_a_reason_for_consultations(adviser, other_adviser, 
 
 
 @pytest.mark.parametrize("role", ["statistician", "auditor", "admin"])
-def test_non_advisers_get_no_consultations(adviser, file, login_as, role):  # noqa: F811
+def test_non_advisers_get_no_consultations(adviser, file, login_as, role):
     other = login_as(role)
     assert other.get(url(file)).status_code == 403
     assert other.post(url(file), json=first_talk()).status_code == 403
 
 
-def test_an_adviser_id_beyond_the_column_is_422(adviser, file):  # noqa: F811
+def test_an_adviser_id_beyond_the_column_is_422(adviser, file):
     response = adviser.post(url(file), json=first_talk(adviser_id=2**40))
     assert response.status_code == 422
     assert "adviser_id" in response.get_json()["errors"]

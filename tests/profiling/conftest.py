@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.clients.conftest import adviser, create, other_adviser  # noqa: F401 - fixtures
+from tests.clients.conftest import create
 
 
 def profiling_body(**overrides: Any) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def profiling_body(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def file(adviser):  # noqa: F811 - the fixture imported above
+def file(adviser):
     """A client file of the ``adviser``."""
     return create(adviser)
 

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from mgz.profiling.models import Profiling
-from tests.clients.conftest import create, events, last_seq
+from tests.clients.conftest import create
+from tests.conftest import events, last_seq
 from tests.profiling.conftest import profiling_body, url
 
 COMPLEX_NEEDS = {
