@@ -39,7 +39,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, MetaData, inspect
+from sqlalchemy import column as column_clause
+from sqlalchemy import table as table_clause
 from sqlalchemy.orm import Mapper
+from sqlalchemy.sql.expression import TableClause
 
 CLASS_INFO = "class"
 # The attribute name services use, when it differs from the mapped attribute
@@ -112,3 +115,22 @@ def _declared(mapper: Mapper[Any]) -> Iterable[Column[Any]]:
         return order.get(field_name(mapper, column), len(order))
 
     return sorted(columns, key=position)
+
+
+def statistical_table(metadata: MetaData, name: str, *classes: str) -> TableClause:
+    """Table ``name`` of ``metadata`` with only its statistical and pseudonymous columns.
+
+    For statistics and exports, which may not import models with encrypted fields
+    (import-linter): they query this lightweight table, which has no other columns,
+    so a query cannot even name an identifying one. ``classes`` replaces the default
+    (``statistical``, ``pseudonymous``), e.g. to add ``technical`` row ids for a join.
+    """
+    wanted = {
+        DataClass(item) for item in classes or (DataClass.STATISTICAL, DataClass.PSEUDONYMOUS)
+    }
+    wanted -= {DataClass.IDENTIFYING, DataClass.SECRET}
+    source = metadata.tables[name]
+    columns = [
+        column_clause(c.name, c.type) for c in source.columns if c.info.get(CLASS_INFO) in wanted
+    ]
+    return table_clause(name, *columns)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mgz import models
@@ -19,6 +19,7 @@ from mgz.core.classification import (
     class_of,
     classified,
     fields_of,
+    statistical_table,
     unclassified_columns,
 )
 from mgz.crypto.registry import BLIND_INFO
@@ -116,7 +117,7 @@ def test_the_audit_field_lists_come_from_the_classification():
         "email",
         "notes",
     )
-    assert clients.PERSONAL_FIELDS == fields_of(Client, "identifying")
+    assert fields_of(Client, "identifying") == clients.PERSONAL_FIELDS
     assert set(clients.STATISTICAL_FIELDS) >= {
         "gender",
         "residence_status",
@@ -128,6 +129,24 @@ def test_the_audit_field_lists_come_from_the_classification():
         "languages",
         "interpreter_needed",
     }
-    assert clients.STATISTICAL_FIELDS == fields_of(Client, "statistical")
+    assert fields_of(Client, "statistical") == clients.STATISTICAL_FIELDS
     assert consultations.PERSONAL_FIELDS == ("next_steps", "notes")
-    assert consultations.PERSONAL_FIELDS == fields_of(Consultation, "identifying")
+    assert fields_of(Consultation, "identifying") == consultations.PERSONAL_FIELDS
+
+
+def test_statistical_table_reads_statistics_without_identifying_columns(app, db):
+    stats = statistical_table(models.metadata, "clients")
+    names = {c.name for c in stats.columns}
+    assert names == set(fields_of(Client, "statistical", "pseudonymous"))
+    assert not names & set(clients.PERSONAL_FIELDS)
+    with app.app_context():
+        client = Client(id=uuid.uuid4(), case_number="T-CLASS-1", version=1)
+        client.first_name, client.last_name = "Testa", "Beispielfrau"
+        client.birth_year, client.gender, client.citizenship_group = 1990, "female", "eu"
+        client.municipality = "03459024"
+        db.add(client)
+        db.flush()
+        rows = db.execute(
+            select(stats.c.birth_year, stats.c.gender).where(stats.c.case_number == "T-CLASS-1")
+        ).all()
+    assert [tuple(row) for row in rows] == [(1990, "female")]
