@@ -8,7 +8,6 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 
-from mgz.auth.policy import current_actor
 from mgz.clients import access, service
 from mgz.clients.models import Client
 from mgz.clients.schemas import (
@@ -20,6 +19,7 @@ from mgz.clients.schemas import (
     ClientUpdateSchema,
 )
 from mgz.core.access import roles_required
+from mgz.core.actor import current_actor
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session
 

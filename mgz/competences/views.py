@@ -11,7 +11,6 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 
-from mgz.auth.policy import current_actor
 from mgz.clients.access import AccessPolicy, access_policy
 from mgz.competences import checklists, service
 from mgz.competences.schemas import (
@@ -30,6 +29,7 @@ from mgz.competences.schemas import (
     QualificationUpdateSchema,
 )
 from mgz.core.access import ROLES, roles_required
+from mgz.core.actor import current_actor
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session
 

@@ -8,7 +8,6 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 
-from mgz.auth.policy import current_actor
 from mgz.clients.access import access_policy
 from mgz.consultations import service
 from mgz.consultations.schemas import (
@@ -18,6 +17,7 @@ from mgz.consultations.schemas import (
     ConsultationUpdateSchema,
 )
 from mgz.core.access import roles_required
+from mgz.core.actor import current_actor
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session
 

@@ -8,9 +8,9 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 
-from mgz.auth.policy import current_actor
 from mgz.clients.access import AccessPolicy, access_policy
 from mgz.core.access import roles_required
+from mgz.core.actor import current_actor
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session
 from mgz.profiling import service
