@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from mgz.core.actor import Actor
 from mgz.core.db import session_scope
 from mgz.core.demo import demo_step
-from mgz.reference import service
+from mgz.reference import files, loading, service
 
 reference_group = AppGroup("reference", help="Codelisten (Referenzdaten) laden und anzeigen.")
 
@@ -27,10 +27,10 @@ def load_command(data_dir: Path | None) -> None:
     """Load the code lists; changed lists get a new version."""
     with session_scope(current_app) as session:
         try:
-            report = service.load_reference_data(
+            report = loading.load_reference_data(
                 session, Actor.system("reference load"), data_dir=data_dir
             )
-        except service.ReferenceDataError as exc:
+        except files.ReferenceDataError as exc:
             click.echo(f"reference data not loaded: {exc}", err=True)
             sys.exit(1)
         session.commit()
@@ -65,7 +65,7 @@ def list_command(name: str | None, include_withdrawn: bool) -> None:
 def load_demo_reference_data(app: Flask) -> list[str]:
     """Demo: load the shipped code lists (idempotent)."""
     with session_scope(app) as session:
-        report = service.load_reference_data(session, Actor.system("demo"))
+        report = loading.load_reference_data(session, Actor.system("demo"))
         session.commit()
     return [f"Codelisten: {len(report.lists)} geladen, {len(report.changed)} neu oder geändert"]
 
