@@ -21,9 +21,9 @@ from flask import session as cookie_session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from mgz.auth import service
+from mgz.auth import settings as _settings  # noqa: F401 - declares the settings read here
 from mgz.auth.errors import AuthenticationError, CsrfError
 from mgz.auth.service import LoginPolicy, Principal
-from mgz.auth.settings import DEFAULTS
 from mgz.core.access import PUBLIC_ENDPOINTS, Policy, policy_of, public, roles_required
 from mgz.core.actor import SESSION_ACTOR_KEY, Actor, register_actor_provider
 from mgz.core.db import get_session
@@ -205,8 +205,6 @@ def csrf_token() -> str | None:
 
 def init_app(app: Flask) -> None:
     """Cookie settings, Flask-Login and the policy hook (after the request-id hook)."""
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
     app.config.update(
         SESSION_COOKIE_NAME="mgz_session",
         SESSION_COOKIE_HTTPONLY=True,

@@ -31,7 +31,7 @@ blp = Blueprint(
 
 def _context() -> dict[str, Any]:
     return {
-        "margin_days": current_app.config.get("CONSULTATION_MOVE_IN_MARGIN_DAYS", 90),
+        "margin_days": current_app.config["CONSULTATION_MOVE_IN_MARGIN_DAYS"],
         "reason": request.headers.get("X-Access-Reason"),
     }
 
