@@ -22,6 +22,7 @@ from mgz.clients import cli as clients_cli  # noqa: F401 - registers the demo st
 from mgz.clients import views as clients_views
 from mgz.competences import cli as competences_cli
 from mgz.competences import views as competences_views
+from mgz.consultations import synthetic as consultations_synthetic  # noqa: F401 - registers the demo records
 from mgz.consultations import views as consultations_views
 from mgz.core import apidocs, config, errors, health
 from mgz.core import cli as core_cli

@@ -27,7 +27,7 @@ from mgz.audit.models import AuditEvent
 from mgz.core import migrations
 from mgz.core.actor import Actor
 from mgz.core.db import database, make_engine
-from mgz.reference.service import load_reference_data
+from mgz.reference.loading import load_reference_data
 from tests import factories
 from tests.pg_cluster import PostgresCluster
 

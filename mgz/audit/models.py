@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mgz.core.classification import classified
 from mgz.core.db import Base
 
 HEAD_ROW_ID = 1
@@ -23,23 +24,27 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    occurred_at: Mapped[datetime] = mapped_column(index=True)
-    actor_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    actor_name: Mapped[str | None] = mapped_column(String(80))
-    actor_role: Mapped[str | None] = mapped_column(String(32))
-    action: Mapped[str] = mapped_column(String(64), index=True)
-    object_type: Mapped[str | None] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, info=classified("technical")
+    )
+    occurred_at: Mapped[datetime] = mapped_column(index=True, info=classified("technical"))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer, index=True, info=classified("staff"))
+    actor_name: Mapped[str | None] = mapped_column(String(80), info=classified("staff"))
+    actor_role: Mapped[str | None] = mapped_column(String(32), info=classified("technical"))
+    action: Mapped[str] = mapped_column(String(64), index=True, info=classified("technical"))
+    object_type: Mapped[str | None] = mapped_column(String(64), info=classified("technical"))
     # Pseudonymous ids only (user id, client UUID, case number), never a name.
-    object_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    object_id: Mapped[str | None] = mapped_column(
+        String(64), index=True, info=classified("pseudonymous")
+    )
     # JSON list of field names touched; never their values.
-    fields: Mapped[str] = mapped_column(Text)
-    request_id: Mapped[str | None] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(16))
+    fields: Mapped[str] = mapped_column(Text, info=classified("technical"))
+    request_id: Mapped[str | None] = mapped_column(String(64), info=classified("technical"))
+    outcome: Mapped[str] = mapped_column(String(16), info=classified("technical"))
     # JSON object of codes and counts, or null.
-    details: Mapped[str | None] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    details: Mapped[str | None] = mapped_column(Text, info=classified("technical"))
+    prev_hash: Mapped[str] = mapped_column(String(64), info=classified("technical"))
+    hash: Mapped[str] = mapped_column(String(64), unique=True, info=classified("technical"))
 
 
 class AuditChainHead(Base):
@@ -47,9 +52,11 @@ class AuditChainHead(Base):
 
     __tablename__ = "audit_chain_head"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    seq: Mapped[int] = mapped_column(BigInteger)
-    hash: Mapped[str] = mapped_column(String(64))
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False, info=classified("technical")
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, info=classified("technical"))
+    hash: Mapped[str] = mapped_column(String(64), info=classified("technical"))
 
 
 class AuditCheckpoint(Base):
@@ -63,11 +70,13 @@ class AuditCheckpoint(Base):
 
     __tablename__ = "audit_checkpoints"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[datetime]
-    seq: Mapped[int] = mapped_column(BigInteger)
-    head_hash: Mapped[str] = mapped_column(String(64))
-    mac: Mapped[str | None] = mapped_column(String(64))
-    prev_hash: Mapped[str | None] = mapped_column(String(64))
-    signature: Mapped[str | None] = mapped_column(String(128), index=True, unique=True)
-    key_id: Mapped[str | None] = mapped_column(String(16))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=classified("technical"))
+    created_at: Mapped[datetime] = mapped_column(info=classified("technical"))
+    seq: Mapped[int] = mapped_column(BigInteger, info=classified("technical"))
+    head_hash: Mapped[str] = mapped_column(String(64), info=classified("technical"))
+    mac: Mapped[str | None] = mapped_column(String(64), info=classified("technical"))
+    prev_hash: Mapped[str | None] = mapped_column(String(64), info=classified("technical"))
+    signature: Mapped[str | None] = mapped_column(
+        String(128), index=True, unique=True, info=classified("technical")
+    )
+    key_id: Mapped[str | None] = mapped_column(String(16), info=classified("technical"))

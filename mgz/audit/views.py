@@ -16,8 +16,8 @@ from mgz.audit.schemas import (
     ObjectEventQuerySchema,
     VerifySchema,
 )
-from mgz.auth.policy import current_actor
 from mgz.core.access import roles_required
+from mgz.core.actor import current_actor
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session
 

@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mgz.core.access import ROLES
+from mgz.core.classification import classified
 from mgz.core.db import Base, TimestampMixin
 from mgz.crypto.types import encrypted_column
 
@@ -25,13 +26,13 @@ class User(TimestampMixin, Base):
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    password_changed_at: Mapped[datetime]
-    disabled_at: Mapped[datetime | None]
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=classified("staff"))
+    username: Mapped[str] = mapped_column(String(64), unique=True, info=classified("staff"))
+    password_hash: Mapped[str] = mapped_column(String(255), info=classified("secret"))
+    password_changed_at: Mapped[datetime] = mapped_column(info=classified("technical"))
+    disabled_at: Mapped[datetime | None] = mapped_column(info=classified("technical"))
     # Time step of the last accepted code, so a code cannot be replayed.
-    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, info=classified("technical"))
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -67,9 +68,13 @@ class TotpSecret(Base):
 
     __tablename__ = "user_totp_secrets"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    secret: Mapped[str | None] = encrypted_column(str, subject="id")
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=classified("technical")
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True, info=classified("staff")
+    )
+    secret: Mapped[str | None] = encrypted_column(str, subject="id", data_class="secret")
 
 
 class UserRole(Base):
@@ -79,9 +84,9 @@ class UserRole(Base):
     __table_args__ = (CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),)
 
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=classified("staff")
     )
-    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True, info=classified("staff"))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
 
@@ -91,10 +96,12 @@ class AuthSession(Base):
 
     __tablename__ = "auth_sessions"
 
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info=classified("secret"))
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, info=classified("staff")
+    )
+    created_at: Mapped[datetime] = mapped_column(info=classified("technical"))
+    last_seen_at: Mapped[datetime] = mapped_column(info=classified("technical"))
 
 
 class ApiToken(Base):
@@ -102,16 +109,18 @@ class ApiToken(Base):
 
     __tablename__ = "api_tokens"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=classified("technical"))
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, info=classified("staff")
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=classified("secret"))
     # The first characters, so people can tell their tokens apart in a listing.
-    prefix: Mapped[str] = mapped_column(String(16))
-    label: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    revoked_at: Mapped[datetime | None]
-    last_used_at: Mapped[datetime | None]
+    prefix: Mapped[str] = mapped_column(String(16), info=classified("technical"))
+    label: Mapped[str] = mapped_column(String(100), info=classified("staff"))
+    created_at: Mapped[datetime] = mapped_column(info=classified("technical"))
+    expires_at: Mapped[datetime] = mapped_column(info=classified("technical"))
+    revoked_at: Mapped[datetime | None] = mapped_column(info=classified("technical"))
+    last_used_at: Mapped[datetime | None] = mapped_column(info=classified("technical"))
 
 
 class LoginFailure(Base):
@@ -119,9 +128,9 @@ class LoginFailure(Base):
 
     __tablename__ = "login_failures"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=classified("technical"))
+    occurred_at: Mapped[datetime] = mapped_column(index=True, info=classified("technical"))
     # SHA-256 of the normalised user name typed: a password typed into the name
     # field must not be stored in clear.
-    account_key: Mapped[str] = mapped_column(String(64), index=True)
-    client_address: Mapped[str] = mapped_column(String(64), index=True)
+    account_key: Mapped[str] = mapped_column(String(64), index=True, info=classified("secret"))
+    client_address: Mapped[str] = mapped_column(String(64), index=True, info=classified("staff"))

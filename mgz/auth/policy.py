@@ -22,11 +22,11 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from mgz.audit.service import record_refusal
 from mgz.auth import service
+from mgz.auth import settings as _settings  # noqa: F401 - declares the settings read here
 from mgz.auth.errors import AuthenticationError, CsrfError
 from mgz.auth.service import LoginPolicy, Principal
-from mgz.auth.settings import DEFAULTS
 from mgz.core.access import PUBLIC_ENDPOINTS, Policy, policy_of, public, roles_required
-from mgz.core.actor import SESSION_ACTOR_KEY, Actor
+from mgz.core.actor import SESSION_ACTOR_KEY, Actor, register_actor_provider
 from mgz.core.db import get_session
 from mgz.core.errors import DomainError, ForbiddenError
 
@@ -169,6 +169,9 @@ def current_principal() -> Principal:
 def current_actor() -> Actor:
     """The :class:`Actor` for service calls: the signed-in user, their role, the request id.
 
+    Registered at init_app as the provider of ``mgz.core.actor.current_actor``, which
+    is what views outside this area call.
+
     It is also put into the request session's ``info``, so that events written deep
     inside a flush or a read (a decryption failure) name the user too.
     """
@@ -230,8 +233,6 @@ def csrf_token() -> str | None:
 
 def init_app(app: Flask) -> None:
     """Cookie settings, Flask-Login and the policy hook (after the request-id hook)."""
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
     app.config.update(
         SESSION_COOKIE_NAME="mgz_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -249,3 +250,4 @@ def init_app(app: Flask) -> None:
     # networks); our own idle and absolute time-outs bound a stolen cookie instead.
     login_manager.session_protection = None
     app.before_request(_enforce)
+    register_actor_provider(app, current_actor)

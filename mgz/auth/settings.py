@@ -1,4 +1,4 @@
-"""Settings of the auth area; defaults apply when neither config file nor environment sets them."""
+"""Settings of the auth area; their defaults are in config/defaults.toml, like every other."""
 
 from __future__ import annotations
 
@@ -25,14 +25,6 @@ def parse_roles(value: Any) -> frozenset[str]:
 # document), the service and `mgz tokens create`. A year: a script's token is then
 # renewed, and its owner confirmed, at least once a year.
 TOKEN_MAX_DAYS = 365
-
-DEFAULTS: dict[str, Any] = {
-    "SESSION_IDLE_MINUTES": 30,
-    "SESSION_ABSOLUTE_HOURS": 10,
-    "TOTP_REQUIRED_ROLES": frozenset(),
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
-}
 
 for _setting in (
     config.Setting(

@@ -56,8 +56,8 @@ class AccessPolicy:
 
 
 def access_policy(config: Mapping[str, Any]) -> AccessPolicy:
-    """The configured access policy (default: assigned)."""
-    return AccessPolicy(config.get("CLIENT_ACCESS_POLICY", "assigned"))
+    """The configured access policy (its default is in config/defaults.toml)."""
+    return AccessPolicy(config["CLIENT_ACCESS_POLICY"])
 
 
 def _adviser_ids(session: Session, client_id: uuid.UUID) -> list[int]:

@@ -23,14 +23,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mgz.core.classification import classified
 from mgz.core.db import Base, TimestampMixin
 from mgz.crypto.types import blind_index_column, encrypted_column
 
 client_advisers = Table(
     "client_advisers",
     Base.metadata,
-    Column("client_id", ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),
+    Column(
+        "client_id",
+        ForeignKey("clients.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=classified("pseudonymous"),
+    ),
+    Column(
+        "user_id", ForeignKey("users.id"), primary_key=True, index=True, info=classified("staff")
+    ),
 )
 
 
@@ -39,9 +47,13 @@ class Client(TimestampMixin, Base):
 
     __tablename__ = "clients"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    case_number: Mapped[str] = mapped_column(String(20), unique=True)
-    version: Mapped[int] = mapped_column(Integer)
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=classified("pseudonymous")
+    )
+    case_number: Mapped[str] = mapped_column(
+        String(20), unique=True, info=classified("pseudonymous")
+    )
+    version: Mapped[int] = mapped_column(Integer, info=classified("technical"))
 
     # Personal data: encrypted with this client's data key, bound to row and column.
     first_name: Mapped[str | None] = encrypted_column(str, subject="id")
@@ -60,21 +72,37 @@ class Client(TimestampMixin, Base):
     )
 
     # Statistical attributes (plaintext, coarse, derived where possible).
-    birth_year: Mapped[int] = mapped_column(SmallInteger, index=True)
-    gender: Mapped[str] = mapped_column(String(12))
-    citizenship_group: Mapped[str] = mapped_column(String(16), index=True)
-    residence_status: Mapped[str | None] = mapped_column(String(40), index=True)
-    residence_status_group: Mapped[str | None] = mapped_column(String(40))
-    is_protection_seeker: Mapped[bool] = mapped_column(Boolean, default=False)
-    entered_germany_on: Mapped[date | None]
-    moved_in_on: Mapped[date | None] = mapped_column(index=True)
-    moved_in_from_abroad: Mapped[bool | None]
-    municipality: Mapped[str] = mapped_column(String(12), index=True)
-    receives_sgb2: Mapped[bool | None]
-    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
-    interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    birth_year: Mapped[int] = mapped_column(
+        SmallInteger, index=True, info=classified("statistical")
+    )
+    gender: Mapped[str] = mapped_column(String(12), info=classified("statistical"))
+    citizenship_group: Mapped[str] = mapped_column(
+        String(16), index=True, info=classified("statistical")
+    )
+    residence_status: Mapped[str | None] = mapped_column(
+        String(40), index=True, info=classified("statistical")
+    )
+    residence_status_group: Mapped[str | None] = mapped_column(
+        String(40), info=classified("statistical")
+    )
+    is_protection_seeker: Mapped[bool] = mapped_column(
+        Boolean, default=False, info=classified("statistical")
+    )
+    entered_germany_on: Mapped[date | None] = mapped_column(info=classified("statistical"))
+    moved_in_on: Mapped[date | None] = mapped_column(index=True, info=classified("statistical"))
+    moved_in_from_abroad: Mapped[bool | None] = mapped_column(info=classified("statistical"))
+    municipality: Mapped[str] = mapped_column(
+        String(12), index=True, info=classified("statistical")
+    )
+    receives_sgb2: Mapped[bool | None] = mapped_column(info=classified("statistical"))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list, info=classified("statistical"))
+    interpreter_needed: Mapped[bool] = mapped_column(
+        Boolean, default=False, info=classified("statistical")
+    )
 
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), info=classified("staff")
+    )
 
     __table_args__ = (
         CheckConstraint("gender IN ('female', 'male', 'diverse', 'unspecified')", name="gender"),
@@ -91,8 +119,10 @@ class CaseNumberCounter(Base):
 
     __tablename__ = "case_number_counters"
 
-    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    last_value: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, info=classified("technical")
+    )
+    last_value: Mapped[int] = mapped_column(Integer, info=classified("technical"))
 
 
 class BreakGlassAccess(Base):
@@ -105,10 +135,12 @@ class BreakGlassAccess(Base):
 
     __tablename__ = "break_glass_accesses"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    client_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=classified("technical")
     )
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True, info=classified("pseudonymous")
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=classified("staff"))
     reason: Mapped[str | None] = encrypted_column(str, subject="client_id")
-    accessed_at: Mapped[datetime]
+    accessed_at: Mapped[datetime] = mapped_column(info=classified("technical"))

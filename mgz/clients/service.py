@@ -23,35 +23,17 @@ from mgz.clients.case_numbers import allocate_case_number
 from mgz.clients.models import Client, client_advisers
 from mgz.clients.schemas import ClientCreate, ClientSearch, ClientUpdate
 from mgz.core.actor import Actor
+from mgz.core.classification import DataClass, fields_of
 from mgz.core.clock import today
 from mgz.core.errors import ConflictError, InvalidInputError
 from mgz.core.versions import check_version
 from mgz.crypto.blind_index import normalise
 from mgz.crypto.types import blind_index_for, decrypt_fields
 
-PERSONAL_FIELDS = (
-    "first_name",
-    "last_name",
-    "birth_date",
-    "birth_place",
-    "nationality",
-    "address",
-    "phone",
-    "email",
-    "notes",
-)
+# Field names for the audit log, from the columns' classification (mgz.core.classification).
+PERSONAL_FIELDS = fields_of(Client, DataClass.IDENTIFYING)
 LIST_FIELDS = ("first_name", "last_name", "birth_date")
-STATISTICAL_FIELDS = (
-    "gender",
-    "residence_status",
-    "entered_germany_on",
-    "moved_in_on",
-    "moved_in_from_abroad",
-    "municipality",
-    "receives_sgb2",
-    "languages",
-    "interpreter_needed",
-)
+STATISTICAL_FIELDS = fields_of(Client, DataClass.STATISTICAL)
 
 
 class DuplicateClientError(ConflictError):

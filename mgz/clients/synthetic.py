@@ -1,18 +1,23 @@
-"""Synthetic client files and consultations for demos and benchmarks.
+"""Synthetic client files for demos and benchmarks, and the records other areas add.
 
 Reproducible from a seed; names are built from syllables so no generated person can
 be mistaken for a real one. Distributions are rough pictures of the MgZ's caseload
 (many Syrian, Ukrainian and Afghan clients, arrival peaks 2015/16 and 2022, most
 clients in the larger towns) – good enough for demos and load tests, not for any
 statistic.
+
+Areas whose records belong to a client file (consultations) register a maker with
+:func:`synthetic_records`; :func:`seed_clients` calls each for every client of a
+batch, from the same random generator, so the whole caseload follows from the seed
+without this module importing those areas.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
@@ -22,7 +27,6 @@ from mgz.audit.service import record
 from mgz.clients.case_numbers import format_case_number
 from mgz.clients.derive import FREE_MOVEMENT_GROUPS
 from mgz.clients.models import CaseNumberCounter, Client, client_advisers
-from mgz.consultations.models import Consultation
 from mgz.core.actor import Actor
 from mgz.core.clock import today
 from mgz.reference import service as reference
@@ -107,29 +111,6 @@ ARRIVAL_YEAR_WEIGHTS = {
     2025: 7,
     2026: 4,
 }
-TOPICS = [
-    "language",
-    "work",
-    "recognition",
-    "education",
-    "housing",
-    "health",
-    "family_reunification",
-    "residence_law",
-    "benefits",
-    "childcare",
-    "mobility",
-]
-REFERRALS = [
-    "mbe",
-    "jmd",
-    "recognition_counselling",
-    "employment_agency",
-    "job_centre",
-    "foreigners_authority",
-    "social_welfare_office",
-]
-CHANNELS = [("in_person", 70), ("phone", 20), ("video", 4), ("outreach", 6)]
 _SYLLABLES = [
     "ka",
     "lo",
@@ -156,13 +137,40 @@ _SYLLABLES = [
 
 @dataclass
 class SeedReport:
-    """What a seeding run created."""
+    """What a seeding run created: clients, and records by kind (``consultations``)."""
 
     clients: int
-    consultations: int
+    records: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def consultations(self) -> int:
+        """How many consultations were made (0 without their maker)."""
+        return self.records.get("consultations", 0)
 
 
-def _weighted(rng: random.Random, table: dict[str, int] | list[tuple[str, int]]) -> str:
+# A maker gets the generator, a new client (not yet flushed), the adviser's user id
+# and today, and yields records of that client for the session.
+RecordMaker = Callable[[random.Random, Client, int | None, date], Iterable[object]]
+_MAKERS: dict[str, RecordMaker] = {}
+
+
+def synthetic_records(kind: str) -> Callable[[RecordMaker], RecordMaker]:
+    """Register the maker of synthetic ``kind`` records (e.g. ``"consultations"``).
+
+    Makers run in registration order, after the clients of each batch are made.
+    """
+
+    def register(maker: RecordMaker) -> RecordMaker:
+        existing = _MAKERS.setdefault(kind, maker)
+        if existing is not maker:
+            raise RuntimeError(f"synthetic {kind} registered twice")
+        return maker
+
+    return register
+
+
+def weighted(rng: random.Random, table: dict[str, int] | list[tuple[str, int]]) -> str:
+    """One key of ``table``, drawn with the weights it gives."""
     items = list(table.items()) if isinstance(table, dict) else table
     return rng.choices([k for k, _ in items], weights=[w for _, w in items])[0]
 
@@ -177,9 +185,9 @@ def _day_in(rng: random.Random, start: date, end: date) -> date:
 
 
 def _client(rng: random.Random, groups: dict[str, dict[str, str | None]], now: date) -> Client:
-    nationality = _weighted(rng, {k: v[0] for k, v in NATIONALITIES.items()})
-    status = _weighted(rng, NATIONALITIES[nationality][1])
-    arrival_year = int(_weighted(rng, {str(y): w for y, w in ARRIVAL_YEAR_WEIGHTS.items()}))
+    nationality = weighted(rng, {k: v[0] for k, v in NATIONALITIES.items()})
+    status = weighted(rng, NATIONALITIES[nationality][1])
+    arrival_year = int(weighted(rng, {str(y): w for y, w in ARRIVAL_YEAR_WEIGHTS.items()}))
     entered = _day_in(rng, date(arrival_year, 1, 1), min(date(arrival_year, 12, 31), now))
     moved = min(entered + timedelta(days=rng.choice([0, 0, 7, 30, 90, 200])), now)
     age_at_arrival = rng.choices(
@@ -199,7 +207,7 @@ def _client(rng: random.Random, groups: dict[str, dict[str, str | None]], now: d
     client.email = None
     client.notes = None
     client.birth_year = birth.year
-    client.gender = _weighted(
+    client.gender = weighted(
         rng, [("female", 47), ("male", 51), ("diverse", 1), ("unspecified", 1)]
     )
     client.citizenship_group = (
@@ -215,36 +223,11 @@ def _client(rng: random.Random, groups: dict[str, dict[str, str | None]], now: d
     client.entered_germany_on = entered
     client.moved_in_on = moved
     client.moved_in_from_abroad = rng.random() < 0.8
-    client.municipality = _weighted(rng, MUNICIPALITY_WEIGHTS)
+    client.municipality = weighted(rng, MUNICIPALITY_WEIGHTS)
     client.receives_sgb2 = status_group == "protection_recognised" and rng.random() < 0.7
     client.languages = [LANGUAGES[nationality]] + (["en"] if rng.random() < 0.3 else [])
     client.interpreter_needed = rng.random() < 0.5
     return client
-
-
-def _consultations(
-    rng: random.Random, client: Client, adviser_id: int | None, now: date
-) -> Iterator[Consultation]:
-    if client.moved_in_on is None or rng.random() > 0.85:
-        return
-    held = min(client.moved_in_on + timedelta(days=int(rng.expovariate(1 / 120))), now)
-    for index in range(1 + min(int(rng.expovariate(0.6)), 6)):
-        if held > now:
-            return
-        yield Consultation(
-            id=uuid.UUID(int=rng.getrandbits(128), version=4),
-            client_id=client.id,
-            kind="first" if index == 0 else "follow_up",
-            held_on=held,
-            adviser_id=adviser_id,
-            channel=_weighted(rng, CHANNELS),
-            duration_minutes=rng.choice([30, 45, 60, 90]),
-            language=client.languages[0],
-            interpreter_used=client.interpreter_needed,
-            topics=rng.sample(TOPICS, rng.randint(1, 3)),
-            referrals_out=rng.sample(REFERRALS, rng.randint(0, 2)),
-        )
-        held = held + timedelta(days=rng.randint(14, 120))
 
 
 def _reserve_case_numbers(session: Session, year: int, count: int) -> int:
@@ -274,9 +257,10 @@ def seed_clients(
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
 ) -> SeedReport:
-    """Create ``count`` synthetic clients with consultations, committing per batch.
+    """Create ``count`` synthetic clients and their records, committing per batch.
 
-    Each batch writes one ``demo.seed`` audit event with its counts.
+    Records come from the registered makers (consultations). Each batch writes one
+    ``demo.seed`` audit event with its counts.
     """
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
     now = today()
@@ -289,7 +273,8 @@ def seed_clients(
             if c.attributes.get("protection_seeker")
         },
     }
-    created = consultations = 0
+    created = 0
+    made = dict.fromkeys(_MAKERS, 0)
     while created < count:
         size = min(batch_size, count - created)
         first = _reserve_case_numbers(session, now.year, size)
@@ -300,9 +285,13 @@ def seed_clients(
             client.created_by_id = adviser_id
             batch.append(client)
         session.add_all(batch)
-        talks = [c for client in batch for c in _consultations(rng, client, adviser_id, now)]
+        records = {
+            kind: [r for client in batch for r in maker(rng, client, adviser_id, now)]
+            for kind, maker in _MAKERS.items()
+        }
         session.flush()
-        session.add_all(talks)
+        for items in records.values():
+            session.add_all(items)
         if adviser_id is not None:
             session.execute(
                 client_advisers.insert(),
@@ -313,15 +302,20 @@ def seed_clients(
             actor,
             "demo.seed",
             object_type="client",
-            details={"clients": size, "consultations": len(talks), "seed": seed},
+            details={
+                "clients": size,
+                **{kind: len(items) for kind, items in records.items()},
+                "seed": seed,
+            },
         )
         session.commit()
         session.expunge_all()
         created += size
-        consultations += len(talks)
+        for kind, items in records.items():
+            made[kind] += len(items)
         if progress:
             progress(size)
-    return SeedReport(created, consultations)
+    return SeedReport(created, made)
 
 
 def seeded_count(session: Session) -> int:

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask.views import MethodView
 
-from mgz.auth.policy import current_actor
 from mgz.clients import service
 from mgz.clients.access import OpenedFile
 from mgz.clients.case_access import case_access
@@ -23,6 +22,7 @@ from mgz.clients.schemas import (
     ClientUpdateSchema,
 )
 from mgz.core.access import roles_required
+from mgz.core.actor import current_actor
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session
 

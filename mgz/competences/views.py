@@ -10,7 +10,6 @@ from typing import Any
 
 from flask.views import MethodView
 
-from mgz.auth.policy import current_actor
 from mgz.clients.case_access import case_access
 from mgz.competences import checklists, service
 from mgz.competences.schemas import (
@@ -29,6 +28,7 @@ from mgz.competences.schemas import (
     QualificationUpdateSchema,
 )
 from mgz.core.access import ROLES, roles_required
+from mgz.core.actor import current_actor
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session
 

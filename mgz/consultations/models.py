@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mgz.core.classification import classified
 from mgz.core.db import Base, TimestampMixin
 from mgz.crypto.types import encrypted_column
 
@@ -33,20 +34,28 @@ class Consultation(TimestampMixin, Base):
 
     __tablename__ = "consultations"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    client_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=classified("technical")
     )
-    version: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(12))
-    held_on: Mapped[date] = mapped_column(index=True)
-    adviser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    channel: Mapped[str] = mapped_column(String(16))
-    duration_minutes: Mapped[int | None] = mapped_column(SmallInteger)
-    language: Mapped[str | None] = mapped_column(String(3))
-    interpreter_used: Mapped[bool] = mapped_column(Boolean, default=False)
-    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
-    referrals_out: Mapped[list[str]] = mapped_column(JSON, default=list)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True, info=classified("pseudonymous")
+    )
+    version: Mapped[int] = mapped_column(Integer, info=classified("technical"))
+    kind: Mapped[str] = mapped_column(String(12), info=classified("statistical"))
+    held_on: Mapped[date] = mapped_column(index=True, info=classified("statistical"))
+    adviser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=classified("staff"))
+    channel: Mapped[str] = mapped_column(String(16), info=classified("statistical"))
+    duration_minutes: Mapped[int | None] = mapped_column(
+        SmallInteger, info=classified("statistical")
+    )
+    language: Mapped[str | None] = mapped_column(String(3), info=classified("statistical"))
+    interpreter_used: Mapped[bool] = mapped_column(
+        Boolean, default=False, info=classified("statistical")
+    )
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list, info=classified("statistical"))
+    referrals_out: Mapped[list[str]] = mapped_column(
+        JSON, default=list, info=classified("statistical")
+    )
 
     next_steps: Mapped[str | None] = encrypted_column(str, subject="client_id")
     notes: Mapped[str | None] = encrypted_column(str, subject="client_id")

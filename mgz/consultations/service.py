@@ -24,6 +24,7 @@ from mgz.clients.models import Client
 from mgz.consultations.models import Consultation
 from mgz.consultations.schemas import ConsultationCreate, ConsultationUpdate
 from mgz.core.actor import Actor
+from mgz.core.classification import DataClass, fields_of
 from mgz.core.config import Setting, int_range, register
 from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError
 from mgz.core.versions import check_version
@@ -38,7 +39,8 @@ register(
     )
 )
 
-PERSONAL_FIELDS = ("next_steps", "notes")
+# Field names for the audit log, from the columns' classification (mgz.core.classification).
+PERSONAL_FIELDS = fields_of(Consultation, DataClass.IDENTIFYING)
 
 
 class FirstConsultationExistsError(ConflictError):

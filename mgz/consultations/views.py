@@ -30,7 +30,7 @@ blp = Blueprint(
 
 
 def _margin_days() -> int:
-    return current_app.config.get("CONSULTATION_MOVE_IN_MARGIN_DAYS", 90)
+    return current_app.config["CONSULTATION_MOVE_IN_MARGIN_DAYS"]
 
 
 @blp.route("")

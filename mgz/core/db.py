@@ -20,6 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from mgz.core.classification import classified
+
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -75,8 +77,10 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     """Creation and change times in UTC."""
 
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=classified("technical"))
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, info=classified("technical")
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

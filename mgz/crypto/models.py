@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mgz.core.classification import classified
 from mgz.core.db import Base, utcnow
 
 
@@ -25,13 +26,13 @@ class DataKey(Base):
         CheckConstraint("(kek_id IS NULL) = (wrapped_key IS NULL)", name="wrapped_with_kek"),
     )
 
-    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    dek_version: Mapped[int] = mapped_column(Integer, default=1)
-    kek_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    rotated_at: Mapped[datetime | None]
-    shredded_at: Mapped[datetime | None]
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, info=classified("pseudonymous"))
+    dek_version: Mapped[int] = mapped_column(Integer, default=1, info=classified("technical"))
+    kek_id: Mapped[str | None] = mapped_column(String(32), index=True, info=classified("technical"))
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, info=classified("secret"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=classified("technical"))
+    rotated_at: Mapped[datetime | None] = mapped_column(info=classified("technical"))
+    shredded_at: Mapped[datetime | None] = mapped_column(info=classified("technical"))
 
     @property
     def is_shredded(self) -> bool:
@@ -44,9 +45,9 @@ class RetiredMasterKey(Base):
 
     __tablename__ = "retired_master_keys"
 
-    kek_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    retired_at: Mapped[datetime] = mapped_column(default=utcnow)
-    retired_by: Mapped[str] = mapped_column(String(200))
+    kek_id: Mapped[str] = mapped_column(String(32), primary_key=True, info=classified("technical"))
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow, info=classified("technical"))
+    retired_by: Mapped[str] = mapped_column(String(200), info=classified("staff"))
 
 
 class KeyCheck(Base):
@@ -62,8 +63,8 @@ class KeyCheck(Base):
     __tablename__ = "key_checks"
     __table_args__ = (CheckConstraint("kind IN ('master', 'index')", name="kind"),)
 
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    check_value: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True, info=classified("technical"))
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True, info=classified("technical"))
+    check_value: Mapped[str] = mapped_column(String(64), info=classified("secret"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=classified("technical"))
+    created_by: Mapped[str] = mapped_column(String(200), info=classified("staff"))

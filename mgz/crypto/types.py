@@ -56,6 +56,7 @@ from sqlalchemy.orm import Session, mapped_column
 from sqlalchemy.orm.attributes import flag_dirty, instance_state
 from sqlalchemy.orm.properties import MappedColumn
 
+from mgz.core.classification import FIELD_INFO, DataClass, classified
 from mgz.crypto import fields as fmt
 from mgz.crypto import sealing  # noqa: F401 - registers the flush hook
 from mgz.crypto.blind_index import INDEX_LENGTH, blind_index_of
@@ -78,6 +79,11 @@ from mgz.crypto.registry import (
     row_context,
 )
 
+# Marks the storage column of an encrypted field (the tests check the classification
+# against it: identifying data is always encrypted, statistics never are).
+ENCRYPTED_INFO = "mgz.encrypted"
+ENCRYPTED_CLASSES = frozenset({DataClass.IDENTIFYING, DataClass.SECRET})
+
 
 class EncryptedField(property):
     """One encrypted attribute: a property over the column holding the stored form.
@@ -90,9 +96,12 @@ class EncryptedField(property):
     at once. See ``scripts/bench_crypto``.
     """
 
-    def __init__(self, codec: fmt.Codec, *, subject: str) -> None:
+    def __init__(
+        self, codec: fmt.Codec, *, subject: str, data_class: str = DataClass.IDENTIFYING
+    ) -> None:
         self.codec = codec
         self.subject = subject
+        self.data_class = DataClass(data_class)
         self.name = ""
         self.storage = ""
         self.slot = ""
@@ -111,7 +120,16 @@ class EncryptedField(property):
         self.owner = owner
         # The database column is named after the field; the mapped attribute holding the
         # stored bytes gets a suffix so nobody reads it by accident.
-        setattr(owner, self.storage, mapped_column(name, LargeBinary, nullable=True))
+        setattr(
+            owner,
+            self.storage,
+            mapped_column(
+                name,
+                LargeBinary,
+                nullable=True,
+                info=classified(self.data_class, **{FIELD_INFO: name, ENCRYPTED_INFO: True}),
+            ),
+        )
         spec = MODELS.get(owner)
         if spec is None:
             spec = MODELS[owner] = ModelSpec(owner, subject=self.subject)
@@ -257,16 +275,19 @@ def _accessors(field: EncryptedField) -> tuple[Any, Any, Any]:
     return get, set_, bind
 
 
-def encrypted_column(kind: Any, *, subject: str) -> Any:
+def encrypted_column(kind: Any, *, subject: str, data_class: str = DataClass.IDENTIFYING) -> Any:
     """Declare an encrypted attribute of type ``kind``: ``str``, ``date`` or ``list``/``dict``.
 
     ``subject`` names the attribute holding the data subject's UUID, whose data key
-    encrypts the value (``"id"`` on the client, ``"client_id"`` on its records).
+    encrypts the value (``"id"`` on the client, ``"client_id"`` on its records). The
+    column is ``identifying`` data unless ``data_class`` says ``secret`` (a credential).
     """
     codec = fmt.CODECS.get(kind)
     if codec is None:
         raise TypeError("encrypted_column supports str, date, list, dict or 'json'")
-    return EncryptedField(codec, subject=subject)
+    if DataClass(data_class) not in ENCRYPTED_CLASSES:
+        raise TypeError("encrypted columns are identifying or secret data")
+    return EncryptedField(codec, subject=subject, data_class=data_class)
 
 
 def blind_index_column(*sources: str, purpose: str) -> MappedColumn[Any]:
@@ -281,7 +302,9 @@ def blind_index_column(*sources: str, purpose: str) -> MappedColumn[Any]:
         String(INDEX_LENGTH),
         index=True,
         nullable=True,
-        info={BLIND_INFO: BlindIndexSpec(tuple(sources), purpose)},
+        info=classified(
+            DataClass.SEARCH_KEY, **{BLIND_INFO: BlindIndexSpec(tuple(sources), purpose)}
+        ),
     )
 
 

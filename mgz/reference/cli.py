@@ -13,7 +13,7 @@ from mgz.core.actor import Actor
 from mgz.core.db import session_scope
 from mgz.core.demo import demo_step
 from mgz.core.unit_of_work import work_scope
-from mgz.reference import service
+from mgz.reference import files, loading, service
 
 reference_group = AppGroup("reference", help="Codelisten (Referenzdaten) laden und anzeigen.")
 
@@ -28,10 +28,10 @@ def load_command(data_dir: Path | None) -> None:
     """Load the code lists; changed lists get a new version."""
     with work_scope(current_app) as session:
         try:
-            report = service.load_reference_data(
+            report = loading.load_reference_data(
                 session, Actor.system("reference load"), data_dir=data_dir
             )
-        except service.ReferenceDataError as exc:
+        except files.ReferenceDataError as exc:
             click.echo(f"reference data not loaded: {exc}", err=True)
             sys.exit(1)
     for change in report.lists:
@@ -65,7 +65,7 @@ def list_command(name: str | None, include_withdrawn: bool) -> None:
 def load_demo_reference_data(app: Flask) -> list[str]:
     """Demo: load the shipped code lists (idempotent)."""
     with work_scope(app) as session:
-        report = service.load_reference_data(session, Actor.system("demo"))
+        report = loading.load_reference_data(session, Actor.system("demo"))
     return [f"Codelisten: {len(report.lists)} geladen, {len(report.changed)} neu oder geändert"]
 
 

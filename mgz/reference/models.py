@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mgz.core.classification import classified
 from mgz.core.db import Base, utcnow
 
 NAME_LENGTH = 64
@@ -29,13 +30,13 @@ class ReferenceListVersion(Base):
         CheckConstraint("version >= 1", name="version_positive"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    list_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    version: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(LABEL_LENGTH))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=classified("technical"))
+    list_name: Mapped[str] = mapped_column(String(NAME_LENGTH), info=classified("technical"))
+    version: Mapped[int] = mapped_column(Integer, info=classified("technical"))
+    title: Mapped[str] = mapped_column(String(LABEL_LENGTH), info=classified("technical"))
     # SHA-256 of the canonical content (not the file bytes): comments do not count.
-    sha256: Mapped[str] = mapped_column(String(64))
-    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sha256: Mapped[str] = mapped_column(String(64), info=classified("technical"))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow, info=classified("technical"))
 
 
 class ReferenceCode(Base):
@@ -50,12 +51,14 @@ class ReferenceCode(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    list_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    code: Mapped[str] = mapped_column(String(CODE_LENGTH))
-    label: Mapped[str] = mapped_column(String(LABEL_LENGTH))
-    group_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
-    sort_order: Mapped[int] = mapped_column(Integer)
-    added_in_version: Mapped[int] = mapped_column(Integer)
-    withdrawn_in_version: Mapped[int | None] = mapped_column(Integer)
-    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=classified("technical"))
+    list_name: Mapped[str] = mapped_column(String(NAME_LENGTH), info=classified("technical"))
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), info=classified("technical"))
+    label: Mapped[str] = mapped_column(String(LABEL_LENGTH), info=classified("technical"))
+    group_code: Mapped[str | None] = mapped_column(
+        String(CODE_LENGTH), info=classified("technical")
+    )
+    sort_order: Mapped[int] = mapped_column(Integer, info=classified("technical"))
+    added_in_version: Mapped[int] = mapped_column(Integer, info=classified("technical"))
+    withdrawn_in_version: Mapped[int | None] = mapped_column(Integer, info=classified("technical"))
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON, info=classified("technical"))

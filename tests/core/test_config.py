@@ -1,10 +1,12 @@
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+import mgz.app  # noqa: F401 - every area declares its settings on import
 from mgz.core import config
 from mgz.core.config import ConfigError
 
@@ -105,3 +107,25 @@ def test_embedded_sqlite_file_is_private(tmp_path):
     database_file = folder / "mgz.sqlite3"
     assert stat.S_IMODE(database_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+# Not secret, but each installation's own, so no default can exist: production refuses
+# to start without it (one line), demo mode generates it (mgz audit keygen makes one).
+PER_INSTALLATION = {"AUDIT_PUBLIC_KEY"}
+
+
+def test_every_setting_has_its_default_in_defaults_toml_and_nowhere_else():
+    with config.DEFAULTS_FILE.open("rb") as handle:
+        defaults = tomllib.load(handle)
+    declared = config.settings()
+    missing = sorted(
+        name
+        for name, setting in declared.items()
+        if not setting.secret and name not in defaults and name not in PER_INSTALLATION
+    )
+    assert missing == []
+    values = config.load(environ={})
+    assert values["SESSION_IDLE_MINUTES"] == 30
+    assert values["TOTP_REQUIRED_ROLES"] == frozenset()
+    assert values["CLIENT_ACCESS_POLICY"] == "assigned"
+    assert values["CONSULTATION_MOVE_IN_MARGIN_DAYS"] == 90

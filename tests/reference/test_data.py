@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from mgz.reference.service import ReferenceDataError, default_data_dir, read_lists
+from mgz.reference.files import ReferenceDataError, default_data_dir, read_lists
 
 # The 27 EU member states (since Croatia 2013, after the United Kingdom left in 2020).
 EU_27 = {

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from mgz.audit.models import AuditEvent
 from mgz.core.actor import Actor
 from mgz.core.db import make_engine
-from mgz.reference import service
+from mgz.reference import files, loading, service
 from mgz.reference.models import ReferenceCode, ReferenceListVersion
 
 ACTOR = Actor.system("tests")
@@ -18,7 +18,7 @@ ACTOR = Actor.system("tests")
 def alternative_data(tmp_path):
     """The shipped files with gender changed: 'unspecified' dropped, 'x' added, a relabel."""
     data = tmp_path / "data"
-    shutil.copytree(service.default_data_dir(), data)
+    shutil.copytree(files.default_data_dir(), data)
     (data / "gender.toml").write_text(
         'title = "Geschlecht"\n'
         "codes = [\n"
@@ -47,7 +47,7 @@ def test_session_database_has_the_shipped_lists(db):
 
 def test_loading_twice_changes_nothing_the_second_time(db):
     before = row_counts(db)
-    report = service.load_reference_data(db, ACTOR)
+    report = loading.load_reference_data(db, ACTOR)
     assert report.changed == ()
     assert all(change.describe().endswith(")") for change in report.lists)
     assert row_counts(db) == before
@@ -58,13 +58,13 @@ def test_first_load_creates_version_1_of_every_list(backend, tmp_path):
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            report = service.load_reference_data(session, ACTOR)
+            report = loading.load_reference_data(session, ACTOR)
             session.commit()
             assert {change.version for change in report.lists} == {1}
-            assert len(report.changed) == len(report.lists) == len(service.read_lists())
+            assert len(report.changed) == len(report.lists) == len(files.read_lists())
             country = next(c for c in report.lists if c.list_name == "country")
             assert len(country.added) == 252
-            again = service.load_reference_data(session, ACTOR)
+            again = loading.load_reference_data(session, ACTOR)
             assert again.changed == ()
             # One audit event per changed list, none for the unchanged second load.
             session.commit()
@@ -78,7 +78,7 @@ def test_first_load_creates_version_1_of_every_list(backend, tmp_path):
 
 def test_a_changed_list_gets_version_2_and_withdrawn_codes_stay_readable(db, tmp_path):
     version = service.list_info(db, "gender").version
-    report = service.load_reference_data(db, ACTOR, data_dir=alternative_data(tmp_path))
+    report = loading.load_reference_data(db, ACTOR, data_dir=alternative_data(tmp_path))
     (change,) = report.changed
     assert change.list_name == "gender"
     assert change.version == version + 1
@@ -100,8 +100,8 @@ def test_a_changed_list_gets_version_2_and_withdrawn_codes_stay_readable(db, tmp
 
 
 def test_a_code_put_back_is_reactivated_in_a_third_version(db, tmp_path):
-    service.load_reference_data(db, ACTOR, data_dir=alternative_data(tmp_path))
-    report = service.load_reference_data(db, ACTOR)  # the shipped files again
+    loading.load_reference_data(db, ACTOR, data_dir=alternative_data(tmp_path))
+    report = loading.load_reference_data(db, ACTOR)  # the shipped files again
     (change,) = report.changed
     assert change.reactivated == ("unspecified",)
     assert change.withdrawn == ("x",)
@@ -119,7 +119,7 @@ def test_codes_shipped_as_withdrawn_are_refused_for_new_input(db):
 def test_a_rolled_back_load_never_leaves_stale_codes_in_the_cache(db, tmp_path):
     assert not service.is_valid(db, "gender", "x")
     savepoint = db.begin_nested()
-    service.load_reference_data(db, ACTOR, data_dir=alternative_data(tmp_path))
+    loading.load_reference_data(db, ACTOR, data_dir=alternative_data(tmp_path))
     assert service.is_valid(db, "gender", "x")
     savepoint.rollback()
     assert not service.is_valid(db, "gender", "x")
@@ -133,7 +133,7 @@ def test_an_unknown_list_is_an_error_not_a_false(db):
 
 
 def test_list_names_shows_each_list_once_with_its_newest_version(db, tmp_path):
-    service.load_reference_data(db, ACTOR, data_dir=alternative_data(tmp_path))
+    loading.load_reference_data(db, ACTOR, data_dir=alternative_data(tmp_path))
     infos = service.list_names(db)
     names = [info.name for info in infos]
     assert names == sorted(set(names))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mgz.core import migrations
 from mgz.core.actor import Actor
 from mgz.core.db import make_engine
-from mgz.reference.service import load_reference_data
+from mgz.reference.loading import load_reference_data
 from tests.pg_cluster import PostgresCluster
 from tests.system.conftest import Site, add_accounts, site_environment
 from tests.system.records import write_file
