@@ -28,6 +28,8 @@ log = logging.getLogger("mgz.health")
 blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Betriebszustand")
 
 READINESS_CHECKS = "mgz.health.readiness_checks"
+# An unreachable database is usually back in moments (a restart, a fail-over).
+RETRY_LATER = {"Retry-After": "2"}
 ReadinessCheck = Callable[[Session], dict[str, Any]]
 
 
@@ -61,7 +63,9 @@ def check_health() -> dict[str, Any]:
     except SQLAlchemyError:
         log.warning("database unreachable", extra={"event": "health_db_down"})
         raise ServiceUnavailableError(
-            "Die Datenbank ist nicht erreichbar.", extra={"database": "unreachable"}
+            "Die Datenbank ist nicht erreichbar.",
+            extra={"database": "unreachable"},
+            headers=RETRY_LATER,
         ) from None
     head = migrations.head_revision()
     if revision != head:
@@ -76,7 +80,9 @@ def check_health() -> dict[str, Any]:
     except SQLAlchemyError:
         log.warning("database unreachable", extra={"event": "health_db_down"})
         raise ServiceUnavailableError(
-            "Die Datenbank ist nicht erreichbar.", extra={"database": "unreachable"}
+            "Die Datenbank ist nicht erreichbar.",
+            extra={"database": "unreachable"},
+            headers=RETRY_LATER,
         ) from None
     return report
 

@@ -37,6 +37,7 @@ def test_health_is_503_when_database_unreachable(tmp_path, make_app):
     response = app.test_client().get("/api/v1/health")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+    assert response.headers["Retry-After"] == "2"
     assert "sqlite" not in response.get_data(as_text=True).lower()
 
 
