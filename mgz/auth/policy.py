@@ -192,6 +192,7 @@ def login_policy() -> LoginPolicy:
     config = current_app.config
     return LoginPolicy(
         max_failures=config["LOGIN_MAX_FAILURES"],
+        max_address_failures=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
         window=timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]),
         totp_required_roles=frozenset(config["TOTP_REQUIRED_ROLES"]),
     )

@@ -37,7 +37,12 @@ for _setting in (
         "TOTP_REQUIRED_ROLES", parse_roles, "roles that must sign in with a TOTP second factor"
     ),
     config.Setting(
-        "LOGIN_MAX_FAILURES", config.int_range(1, 100), "failed logins per account/address"
+        "LOGIN_MAX_FAILURES", config.int_range(1, 100), "failed logins per account in the window"
+    ),
+    config.Setting(
+        "LOGIN_MAX_FAILURES_PER_ADDRESS",
+        config.int_range(1, 100_000),
+        "failed logins from one client address (any account) in the window",
     ),
     config.Setting(
         "LOGIN_FAILURE_WINDOW_MINUTES",

@@ -215,7 +215,26 @@ def test_sixth_attempt_on_one_account_gets_429_with_retry_after(app, db):
     assert actions_since(db, start) == ["auth.login_throttled"]
 
 
-def test_one_client_address_is_throttled_across_accounts(app, db):
+def test_one_advisers_typos_do_not_lock_out_the_office_behind_one_address(app, db):
+    adviser_a, adviser_b = make_user(db), make_user(db)
+    client = app.test_client()  # every adviser behind the office's one NAT address
+    for _ in range(5):
+        assert login(client, adviser_a.username, "wrong-password-123").status_code == 401
+    assert login(client, adviser_a.username).status_code == 429  # A waits ...
+    assert login(client, adviser_b.username).status_code == 200  # ... B signs in
+
+
+def _address_limited(database_url, make_app, db, **settings):
+    """An app on the test's transaction whose per-address limit is 5, like the account's."""
+    from mgz.core.db import database
+
+    limited = make_app(database_url, LOGIN_MAX_FAILURES_PER_ADDRESS=5, **settings)
+    database(limited).bind_to(db.get_bind())
+    return limited
+
+
+def test_one_client_address_is_throttled_across_accounts(database_url, make_app, db):
+    app = _address_limited(database_url, make_app, db)
     client = app.test_client()
     for number in range(5):
         assert login(client, f"guess-{number}", "wrong-password-123").status_code == 401
@@ -323,10 +342,7 @@ def _login_from(client, username, forwarded_for, password="wrong-password-123"):
 
 
 def test_behind_a_trusted_proxy_throttling_sees_the_real_client_address(database_url, make_app, db):
-    from mgz.core.db import database
-
-    app = make_app(database_url, TRUSTED_PROXIES=1)
-    database(app).bind_to(db.get_bind())
+    app = _address_limited(database_url, make_app, db, TRUSTED_PROXIES=1)
     client = app.test_client()
     victim = make_user(db)
     for number in range(5):
@@ -337,8 +353,8 @@ def test_behind_a_trusted_proxy_throttling_sees_the_real_client_address(database
     assert _login_from(client, victim.username, "198.51.100.8", TEST_PASSWORD).status_code == 200
 
 
-def test_without_trusted_proxies_forwarded_for_is_ignored(app, db):
-    client = app.test_client()
+def test_without_trusted_proxies_forwarded_for_is_ignored(database_url, make_app, db):
+    client = _address_limited(database_url, make_app, db).test_client()
     for number in range(5):
         # A client cannot dodge the throttle by inventing X-Forwarded-For addresses.
         assert _login_from(client, f"guess-{number}", f"203.0.113.{number}").status_code == 401

@@ -37,6 +37,10 @@ class LoginPolicy:
     max_failures: int = 5
     window: timedelta = timedelta(minutes=15)
     totp_required_roles: frozenset[str] = frozenset()
+    # Per client address, far above the per-account limit: a whole office signs in from
+    # one NAT address, and one adviser's typos must not lock the others out. It still
+    # stops one address guessing across many accounts (OWASP ASVS 2.2.1).
+    max_address_failures: int = 100
 
 
 @dataclass(frozen=True)
@@ -50,19 +54,25 @@ class LoginOutcome:
 # --- login -----------------------------------------------------------------------------
 
 
-def _retry_after(times: list[datetime], policy: LoginPolicy, now: datetime) -> int | None:
-    if len(times) < policy.max_failures:
+def _retry_after(
+    times: list[datetime], limit: int, window: timedelta, now: datetime
+) -> int | None:
+    if len(times) < limit:
         return None
     ordered = sorted(times)
-    # Once this failure leaves the window, fewer than max_failures remain.
-    frees_at = ordered[len(ordered) - policy.max_failures] + policy.window
+    # Once this failure leaves the window, fewer than ``limit`` remain.
+    frees_at = ordered[len(ordered) - limit] + window
     return max(1, math.ceil((frees_at - now).total_seconds()))
 
 
 def throttle_wait(
     session: Session, username: str, client_address: str, policy: LoginPolicy, now: datetime
 ) -> int | None:
-    """Seconds to wait before the next login attempt, or None if one is allowed."""
+    """Seconds to wait before the next login attempt, or None if one is allowed.
+
+    The account's own failures count against ``max_failures``; the address's failures
+    (on any account) against the much higher ``max_address_failures``.
+    """
     key = _sha256(normalise_username(username))
     rows = session.execute(
         select(LoginFailure.occurred_at, LoginFailure.account_key, LoginFailure.client_address)
@@ -70,9 +80,17 @@ def throttle_wait(
         .where(or_(LoginFailure.account_key == key, LoginFailure.client_address == client_address))
     ).all()
     waits = [
-        _retry_after([r.occurred_at for r in rows if r.account_key == key], policy, now),
         _retry_after(
-            [r.occurred_at for r in rows if r.client_address == client_address], policy, now
+            [r.occurred_at for r in rows if r.account_key == key],
+            policy.max_failures,
+            policy.window,
+            now,
+        ),
+        _retry_after(
+            [r.occurred_at for r in rows if r.client_address == client_address],
+            policy.max_address_failures,
+            policy.window,
+            now,
         ),
     ]
     found = [wait for wait in waits if wait is not None]
