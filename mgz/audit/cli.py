@@ -18,7 +18,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from mgz.audit import anchors, chain, grants, service, verification
+from mgz.audit import anchors, chain, checkpoints, grants, reading, service, verification
 from mgz.core.actor import Actor
 from mgz.core.config import ConfigError
 from mgz.core.db import session_scope
@@ -124,9 +124,9 @@ def checkpoint_command() -> None:
             "(or MGZ_AUDIT_SIGNING_KEY_FILE)"
         )
     with work_scope(current_app) as db:
-        checkpoint = service.create_checkpoint(db, key)
+        checkpoint = checkpoints.create_checkpoint(db, key)
     try:
-        anchors.write_from_config(current_app.config, service.checkpoint_anchor(checkpoint))
+        anchors.write_from_config(current_app.config, checkpoints.checkpoint_anchor(checkpoint))
     except OSError as exc:
         raise click.ClickException(
             f"Prüfpunkt {checkpoint.id} gespeichert, Anker aber nicht geschrieben: {exc.strerror}"
@@ -143,9 +143,9 @@ def keygen_command() -> None:
     click.echo(f"MGZ_AUDIT_PUBLIC_KEY={base64.b64encode(public).decode('ascii')}")
 
 
-def _rows(db: Any, filters: service.EventFilter) -> Iterator[dict[str, Any]]:
-    for event in service.iter_events(db, filters):
-        yield service.event_as_dict(event)
+def _rows(db: Any, filters: reading.EventFilter) -> Iterator[dict[str, Any]]:
+    for event in reading.iter_events(db, filters):
+        yield reading.event_as_dict(event)
 
 
 def _write_csv(rows: Iterator[dict[str, Any]], handle: io.TextIOBase) -> int:
@@ -188,7 +188,7 @@ def export_command(
     until: datetime | None,
 ) -> None:
     """Export events (CSV with ';' for German Excel, or JSON), streamed; the export is logged."""
-    filters = service.EventFilter(
+    filters = reading.EventFilter(
         action=action,
         object_id=object_id,
         since=since.replace(tzinfo=UTC) if since else None,
@@ -208,7 +208,7 @@ def export_command(
         details: dict[str, str | int | bool] = {"format": fmt, "count": count}
         if output is not None:
             details["sha256"] = sha256
-        service.record_log_read(
+        reading.record_log_read(
             db, Actor.system("audit export"), filters, "audit.export", **details
         )
     if output is not None:

@@ -1,4 +1,4 @@
-"""Writing, reading and verifying the data-protection log.
+"""Writing the data-protection log; reading, checkpoints and verifying have modules of their own.
 
 ``record`` collects an event in the caller's session; the event is chained and
 inserted by a ``before_commit`` hook, in the same transaction as the work it records:
@@ -9,7 +9,7 @@ one round trip (on PostgreSQL the ``mgz_audit_append`` function of migration 000
 locks, links and inserts) and the commit, not for the whole request. At the first
 event and every ``AUDIT_CHECKPOINT_EVERY`` events the head is anchored outside the
 database after the commit (mgz.audit.anchors); signed checkpoints come from the
-checkpoint job (``create_checkpoint``), which alone holds the signing key.
+checkpoint job (``mgz.audit.checkpoints``), which alone holds the signing key.
 """
 
 from __future__ import annotations
@@ -17,18 +17,16 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from mgz.audit import anchors, chain
-from mgz.audit.models import HEAD_ROW_ID, AuditChainHead, AuditCheckpoint, AuditEvent
+from mgz.audit.models import HEAD_ROW_ID, AuditChainHead, AuditEvent
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
 from mgz.core.unit_of_work import discard_on_failure, keep_on_failure
@@ -38,9 +36,9 @@ PENDING_KEY = "mgz.audit.pending"
 _ANCHOR_DUE = "mgz.audit.anchor_due"
 OUTCOMES = ("success", "failure", "denied", "error")
 _CODE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
-_FIELD = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
+FIELD = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 # Codes, counts, hashes: anything else in ``details`` might be a personal value.
-_DETAIL_VALUE = re.compile(r"^[A-Za-z0-9_.:+-]{0,80}$")
+DETAIL_VALUE = re.compile(r"^[A-Za-z0-9_.:+-]{0,80}$")
 
 
 class AuditUsageError(ValueError):
@@ -59,9 +57,9 @@ def _clean_details(details: Mapping[str, str | int | bool] | None) -> dict[str, 
         return None
     cleaned: dict[str, Any] = {}
     for key, value in details.items():
-        if not _FIELD.match(key):
+        if not FIELD.match(key):
             raise AuditUsageError("audit detail keys must be lower-case codes")
-        if isinstance(value, bool | int) or isinstance(value, str) and _DETAIL_VALUE.match(value):
+        if isinstance(value, bool | int) or isinstance(value, str) and DETAIL_VALUE.match(value):
             cleaned[key] = value
         else:
             raise AuditUsageError(f"audit detail {key}: only codes, counts and flags")
@@ -92,11 +90,11 @@ def record(
     _check_code("object type", object_type, optional=True)
     if outcome not in OUTCOMES:
         raise AuditUsageError("audit outcome must be one of " + ", ".join(OUTCOMES))
-    if object_id is not None and (len(object_id) > 64 or not _DETAIL_VALUE.match(object_id)):
+    if object_id is not None and (len(object_id) > 64 or not DETAIL_VALUE.match(object_id)):
         raise AuditUsageError("audit object id must be a pseudonymous id")
     names = list(fields)
     for name in names:
-        if not _FIELD.match(name):
+        if not FIELD.match(name):
             raise AuditUsageError("audit fields must be field names")
     cleaned = _clean_details(details)
     event = AuditEvent(
@@ -293,214 +291,3 @@ sa_event.listen(Session, "after_soft_rollback", _drop_savepoint_events)
 sa_event.listen(Session, "before_commit", _append_pending)
 sa_event.listen(Session, "after_commit", _write_due_anchor)
 sa_event.listen(Session, "after_transaction_end", _drop_pending)
-
-
-# --- reading ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EventFilter:
-    """Filters of the auditor's event list; all optional, combined with AND."""
-
-    actor_user_id: int | None = None
-    action: str | None = None
-    object_type: str | None = None
-    object_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-def _filtered(filters: EventFilter) -> Any:
-    query = select(AuditEvent)
-    if filters.actor_user_id is not None:
-        query = query.where(AuditEvent.actor_user_id == filters.actor_user_id)
-    if filters.action is not None:
-        query = query.where(AuditEvent.action == filters.action)
-    if filters.object_type is not None:
-        query = query.where(AuditEvent.object_type == filters.object_type)
-    if filters.object_id is not None:
-        query = query.where(AuditEvent.object_id == filters.object_id)
-    if filters.since is not None:
-        query = query.where(AuditEvent.occurred_at >= filters.since)
-    if filters.until is not None:
-        query = query.where(AuditEvent.occurred_at < filters.until)
-    return query
-
-
-def list_events(
-    session: Session, filters: EventFilter, *, after_seq: int = 0, limit: int = 100
-) -> list[AuditEvent]:
-    """One page of events in chain order, starting after ``after_seq`` (keyset paging)."""
-    query = _filtered(filters).where(AuditEvent.seq > after_seq)
-    return list(session.scalars(query.order_by(AuditEvent.seq).limit(limit)))
-
-
-def record_log_read(
-    session: Session,
-    actor: Actor | None,
-    filters: EventFilter,
-    action: str = "audit.read",
-    **details: str | int | bool,
-) -> AuditEvent:
-    """Log a read of the log itself (the caller commits): who watches the auditors.
-
-    The filters go into the event as codes and times; an object filter becomes the
-    event's object, so "who touched this object" also shows who looked it up.
-    """
-    shown: dict[str, str | int | bool] = dict(details)
-    if filters.actor_user_id is not None:
-        shown["actor_user_id"] = filters.actor_user_id
-    if filters.action is not None:
-        shown["action"] = filters.action
-    if filters.since is not None:
-        shown["since"] = chain.utc_iso(filters.since)
-    if filters.until is not None:
-        shown["until"] = chain.utc_iso(filters.until)
-    return record(
-        session,
-        actor,
-        action,
-        object_type=filters.object_type,
-        object_id=filters.object_id,
-        details=shown,
-    )
-
-
-def record_refusal(
-    session: Session,
-    actor: Actor,
-    *,
-    endpoint: str,
-    method: str,
-    status: int,
-    view_args: Mapping[str, Any],
-) -> AuditEvent:
-    """Log a request the access policy refused (401/403) on a route with personal data.
-
-    The caller commits although the request is refused, as with every audited
-    refusal. The route's path arguments (ids such as a client's UUID) go into the
-    details when they are pseudonymous codes; anything else is left out.
-    """
-    details: dict[str, str | int | bool] = {"status": status, "method": method.lower()}
-    for name, value in view_args.items():
-        text_value = str(value)
-        if _FIELD.match(name) and _DETAIL_VALUE.match(text_value) and name not in details:
-            details[name] = text_value
-    return record(
-        session,
-        actor,
-        "access.denied",
-        object_type="endpoint",
-        object_id=endpoint[:64] if _DETAIL_VALUE.match(endpoint[:64]) else None,
-        outcome="denied",
-        details=details,
-    )
-
-
-def iter_events(session: Session, filters: EventFilter) -> Iterator[AuditEvent]:
-    """All matching events in chain order, fetched in batches (constant memory)."""
-    query = _filtered(filters).order_by(AuditEvent.seq).execution_options(yield_per=500)
-    rows = session.scalars(query)
-    try:
-        yield from rows
-    finally:
-        rows.close()
-
-
-def event_as_dict(event: AuditEvent) -> dict[str, Any]:
-    """An event as plain data for the API and exports."""
-    return {
-        "seq": event.seq,
-        "occurred_at": chain.utc_iso(event.occurred_at),
-        "actor_user_id": event.actor_user_id,
-        "actor_name": event.actor_name,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "fields": json.loads(event.fields),
-        "request_id": event.request_id,
-        "outcome": event.outcome,
-        "details": json.loads(event.details) if event.details else None,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
-
-
-# --- checkpoints -----------------------------------------------------------------------
-
-
-def chain_tip(session: Session) -> tuple[int, str]:
-    """(seq, hash) of the newest committed event; (0, genesis) for an empty log."""
-    row = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).one_or_none()
-    return (int(row.seq), str(row.hash)) if row else (0, chain.GENESIS_HASH)
-
-
-# Serialises checkpoint jobs on PostgreSQL (an advisory lock needs no table right).
-_CHECKPOINT_LOCK = 0x6D677A_636B7074
-
-
-def checkpoint_message(checkpoint: AuditCheckpoint) -> bytes:
-    """The bytes a signed checkpoint's signature covers."""
-    return chain.checkpoint_message(
-        seq=checkpoint.seq,
-        head_hash=checkpoint.head_hash,
-        created_at=checkpoint.created_at,
-        prev=checkpoint.prev_hash or "",
-    )
-
-
-def create_checkpoint(session: Session, signing_key: bytes) -> AuditCheckpoint:
-    """Sign the current head with the checkpoint job's Ed25519 key (caller commits).
-
-    The checkpoint is chained to the newest signed one before it. After the commit
-    the caller writes ``checkpoint_anchor(checkpoint)`` to the anchor destination.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHECKPOINT_LOCK})
-    seq, head_hash = chain_tip(session)
-    previous = session.scalars(
-        select(AuditCheckpoint)
-        .where(AuditCheckpoint.signature.is_not(None))
-        .order_by(AuditCheckpoint.id.desc())
-        .limit(1)
-    ).first()
-    prev = (
-        chain.checkpoint_hash(checkpoint_message(previous), str(previous.signature))
-        if previous is not None
-        else chain.GENESIS_HASH
-    )
-    created_at = utcnow()
-    message = chain.checkpoint_message(
-        seq=seq, head_hash=head_hash, created_at=created_at, prev=prev
-    )
-    checkpoint = AuditCheckpoint(
-        created_at=created_at,
-        seq=seq,
-        head_hash=head_hash,
-        prev_hash=prev,
-        signature=chain.sign(signing_key, message),
-        key_id=chain.key_id(chain.public_key_of(signing_key)),
-    )
-    session.add(checkpoint)
-    session.flush()
-    return checkpoint
-
-
-def checkpoint_anchor(checkpoint: AuditCheckpoint) -> dict[str, Any]:
-    """The anchor line of a signed checkpoint."""
-    return anchors.checkpoint_record(
-        seq=checkpoint.seq,
-        head_hash=checkpoint.head_hash,
-        created_at=chain.utc_iso(checkpoint.created_at),
-        prev=checkpoint.prev_hash or "",
-        key_id=checkpoint.key_id or "",
-        signature=checkpoint.signature or "",
-    )
-
-
-def event_count(session: Session) -> int:
-    """Number of events in the log."""
-    return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)

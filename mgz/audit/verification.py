@@ -44,8 +44,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from mgz.audit import anchors, chain
+from mgz.audit.checkpoints import checkpoint_message
 from mgz.audit.models import HEAD_ROW_ID, AuditChainHead, AuditCheckpoint, AuditEvent
-from mgz.audit.service import checkpoint_message, content_of
+from mgz.audit.service import content_of
 
 REASONS = {
     "missing": "Ereignis fehlt (Lücke in der Folge).",

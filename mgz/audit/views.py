@@ -9,7 +9,7 @@ from flask import current_app
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from mgz.audit import anchors, service, verification
+from mgz.audit import anchors, reading, service, verification
 from mgz.audit.schemas import (
     EventPageSchema,
     EventQuerySchema,
@@ -24,13 +24,13 @@ from mgz.core.db import get_session
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Datenschutzprotokoll")
 
 
-def _read(filters: service.EventFilter, after_seq: int, limit: int) -> dict[str, Any]:
+def _read(filters: reading.EventFilter, after_seq: int, limit: int) -> dict[str, Any]:
     # The read is logged like any other: the page is fetched first, so the event
     # about this read is not on it.
     db = get_session()
-    events = service.list_events(db, filters, after_seq=after_seq, limit=limit)
-    items = [service.event_as_dict(event) for event in events]
-    service.record_log_read(db, current_actor(), filters, after_seq=after_seq, count=len(items))
+    events = reading.list_events(db, filters, after_seq=after_seq, limit=limit)
+    items = [reading.event_as_dict(event) for event in events]
+    reading.record_log_read(db, current_actor(), filters, after_seq=after_seq, count=len(items))
     return {"items": items, "next_after_seq": items[-1]["seq"] if len(items) == limit else None}
 
 
@@ -44,7 +44,7 @@ class Events(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Protokollereignisse (Filter: actor_user_id, action, object, Zeitraum)."""
         after_seq, limit = query.pop("after_seq"), query.pop("limit")
-        return _read(service.EventFilter(**query), after_seq, limit)
+        return _read(reading.EventFilter(**query), after_seq, limit)
 
 
 @blp.route("/objects/<key:object_id>/events")
@@ -57,7 +57,7 @@ class ObjectEvents(MethodView):
     def get(self, query: dict[str, Any], object_id: str) -> dict[str, Any]:
         """Wer hat dieses Objekt gelesen oder geändert?"""
         after_seq, limit = query.pop("after_seq"), query.pop("limit")
-        filters = service.EventFilter(object_id=object_id, object_type=query.get("object_type"))
+        filters = reading.EventFilter(object_id=object_id, object_type=query.get("object_type"))
         return _read(filters, after_seq, limit)
 
 

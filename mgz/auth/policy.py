@@ -20,7 +20,7 @@ from flask import Flask, current_app, g, request
 from flask import session as cookie_session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from mgz.audit.service import record_refusal
+from mgz.audit.reading import record_refusal
 from mgz.auth import service
 from mgz.auth import settings as _settings  # noqa: F401 - declares the settings read here
 from mgz.auth.errors import AuthenticationError, CsrfError

@@ -23,7 +23,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from mgz.audit import anchors, chain, service, verification
+from mgz.audit import anchors, chain, checkpoints, service, verification
 from mgz.audit.grants import APPEND_ONLY_TABLES
 from mgz.audit.models import AuditCheckpoint, AuditEvent
 from mgz.core.actor import Actor
@@ -166,7 +166,7 @@ def test_rewritten_chain_and_replaced_checkpoints(site):
     statements.append(("DELETE FROM audit_checkpoints", {}))
     site.owner(*statements)
     with site.app.app_context(), session_scope(site.app) as db:
-        service.create_checkpoint(db, b"o" * 32)  # the owner's own key
+        checkpoints.create_checkpoint(db, b"o" * 32)  # the owner's own key
         db.commit()
     result = site.verify(anchored=False)
     assert (result.ok, result.code) == (False, "checkpoint_signature")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from mgz import create_app
-from mgz.audit import anchors, chain, service, verification
+from mgz.audit import anchors, chain, checkpoints, service, verification
 from mgz.audit.models import AuditCheckpoint, AuditEvent
 from mgz.audit.settings import parse_audit_key
 from mgz.core.actor import Actor
@@ -53,7 +53,7 @@ def test_checkpoint_command_signs_the_head(db, runner, app):
     result = runner.invoke(args=["audit", "checkpoint"])
     assert result.exit_code == 0, result.output
     checkpoint = db.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())).first()
-    assert checkpoint.seq == service.chain_tip(db)[0]
+    assert checkpoint.seq == checkpoints.chain_tip(db)[0]
     assert checkpoint.signature is not None and checkpoint.mac is None
     lines = list(anchors.read([Path(app.config["AUDIT_ANCHOR_PATH"])]))
     assert [(a.kind, a.seq, a.signature) for a in lines][-1] == (

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mgz.audit import service, verification
+from mgz.audit import checkpoints, service, verification
 from mgz.audit.models import AuditEvent
 from mgz.auth.models import User
 from mgz.core.actor import Actor
@@ -24,7 +24,7 @@ def test_eight_concurrent_writers_keep_one_linear_chain(backend):
     url = backend.new_database()
     engine = make_engine(url, pool_size=WRITERS + 2)
     with Session(engine) as db:
-        before = service.event_count(db)
+        before = checkpoints.event_count(db)
     barrier = threading.Barrier(WRITERS)
     errors: list[BaseException] = []
 
@@ -58,7 +58,7 @@ def test_eight_concurrent_writers_keep_one_linear_chain(backend):
         assert errors == []
         expected = WRITERS * COMMITS_PER_WRITER + WRITERS * (COMMITS_PER_WRITER // 5)
         with Session(engine) as db:
-            assert service.event_count(db) - before == expected  # no lost event
+            assert checkpoints.event_count(db) - before == expected  # no lost event
             seqs = db.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)).all()
             assert seqs == list(range(1, len(seqs) + 1))  # no gap, no duplicate
             forks = db.scalar(

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mgz.audit import chain, service, verification
+from mgz.audit import chain, checkpoints, service, verification
 from mgz.audit.models import AuditChainHead, AuditEvent
 from mgz.auth.models import User
 from mgz.core.actor import Actor
@@ -194,7 +194,7 @@ def test_first_and_every_nth_event_are_anchored_after_the_commit(app, db, monkey
     monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_EVERY", 3)
     actor = Actor.system("tests")
     with app.app_context():
-        start = service.chain_tip(db)[0]
+        start = checkpoints.chain_tip(db)[0]
         record(db, actor, "test.rolled_back")
         db.flush()
         db.rollback()  # no anchor for work that did not commit

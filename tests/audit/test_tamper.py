@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from mgz.audit import chain, service, verification
+from mgz.audit import chain, checkpoints, service, verification
 from mgz.audit.grants import APPEND_ONLY_TABLES
 from mgz.audit.models import AuditEvent
 from mgz.core.actor import Actor
@@ -134,7 +134,7 @@ def test_deleted_last_event_is_named_with_the_head_as_proof(db, events, attacker
 
 
 def test_truncated_tail_is_caught_by_the_last_checkpoint(db, events, attacker):
-    checkpoint = service.create_checkpoint(db, SIGNING)
+    checkpoint = checkpoints.create_checkpoint(db, SIGNING)
     db.commit()
     assert checkpoint.seq == events[-1]
     assert verify(db).ok
@@ -148,7 +148,7 @@ def test_truncated_tail_is_caught_by_the_last_checkpoint(db, events, attacker):
 
 
 def test_rewritten_chain_before_a_checkpoint_fails_at_the_checkpoint(db, events, attacker):
-    service.create_checkpoint(db, SIGNING)
+    checkpoints.create_checkpoint(db, SIGNING)
     db.commit()
     # The forger changes one event and recomputes every hash after it.
     attacker("UPDATE audit_events SET object_id = 'c-forged' WHERE seq = :s", s=events[2])
@@ -165,7 +165,7 @@ def test_rewritten_chain_before_a_checkpoint_fails_at_the_checkpoint(db, events,
 
 
 def test_forged_checkpoint_signature_is_refused(db, events, attacker):
-    checkpoint = service.create_checkpoint(db, SIGNING)
+    checkpoint = checkpoints.create_checkpoint(db, SIGNING)
     db.commit()
     attacker("UPDATE audit_checkpoints SET seq = seq + 5 WHERE id = :i", i=checkpoint.id)
     result = verify(db)
@@ -177,7 +177,7 @@ def test_forged_checkpoint_signature_is_refused(db, events, attacker):
 
 def test_checkpoint_signed_with_another_key_is_refused(db, events):
     """Whoever lacks the checkpoint job's key (the app, the database owner) cannot sign."""
-    forged = service.create_checkpoint(db, b"k" * 32)
+    forged = checkpoints.create_checkpoint(db, b"k" * 32)
     db.commit()
     result = verify(db)
     assert (result.ok, result.code, result.checkpoint_id) == (
@@ -208,7 +208,7 @@ def test_verify_result_as_the_api_shows_it(db, events, attacker):
 def test_postgresql_refuses_update_and_delete_on_the_log(backend, db, events, statement):
     if backend.name != "postgresql":
         pytest.skip("the append-only trigger exists on PostgreSQL only")
-    service.create_checkpoint(db, SIGNING)
+    checkpoints.create_checkpoint(db, SIGNING)
     db.commit()
     with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
         db.execute(text(statement))

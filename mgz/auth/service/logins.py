@@ -54,9 +54,7 @@ class LoginOutcome:
 # --- login -----------------------------------------------------------------------------
 
 
-def _retry_after(
-    times: list[datetime], limit: int, window: timedelta, now: datetime
-) -> int | None:
+def _retry_after(times: list[datetime], limit: int, window: timedelta, now: datetime) -> int | None:
     if len(times) < limit:
         return None
     ordered = sorted(times)
