@@ -31,7 +31,11 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-@audit_group.command("grant-app-role")
+@audit_group.command(
+    "grant-app-role",
+    help="Der PostgreSQL-Rolle ROLE der Anwendung nur die nötigen Rechte geben (als "
+    "Eigentümer-Rolle ausführen).",
+)
 @click.argument("role")
 def grant_app_role_command(role: str) -> None:
     """Give the application's PostgreSQL ROLE least privilege (run as the owner role)."""
@@ -52,7 +56,10 @@ def grant_app_role_command(role: str) -> None:
         click.echo(statement)
 
 
-@audit_group.command("verify")
+@audit_group.command(
+    "verify",
+    help="Hash-Kette und Prüfpunkte prüfen; Exit-Code 1 nennt das erste fehlerhafte Ereignis.",
+)
 def verify_command() -> None:
     """Walk the hash chain and checkpoints; exit 1 and name the first broken event."""
     with session_scope(current_app) as db:
@@ -71,7 +78,10 @@ def verify_command() -> None:
     sys.exit(1)
 
 
-@audit_group.command("checkpoint")
+@audit_group.command(
+    "checkpoint",
+    help="Den aktuellen Kopf der Kette signieren (regelmäßig ausführen, z. B. stündlich per cron).",
+)
 def checkpoint_command() -> None:
     """Sign the current head of the chain (run periodically, e.g. hourly from cron)."""
     with session_scope(current_app) as db:
@@ -108,12 +118,18 @@ def _write_json(rows: Iterator[dict[str, Any]], handle: io.TextIOBase) -> int:
     return count
 
 
-@audit_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@audit_group.command(
+    "export",
+    help="Ereignisse exportieren (CSV mit ';' für Excel oder JSON), gestreamt; der Export wird "
+    "protokolliert.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", help="Format der Ausgabe."
+)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Datei (atomar geschrieben); ohne: Standardausgabe.")  # fmt: skip
-@click.option("--action", default=None)
-@click.option("--object-id", default=None)
+@click.option("--action", default=None, help="Nur Ereignisse dieser Aktion.")
+@click.option("--object-id", default=None, help="Nur Ereignisse zu diesem Objekt.")
 @click.option("--since", type=click.DateTime(), default=None, help="UTC")
 @click.option("--until", type=click.DateTime(), default=None, help="UTC")
 def export_command(
