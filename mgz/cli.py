@@ -75,10 +75,20 @@ def _demo_factory() -> Flask:
     return create_app({"MODE": "demo", "LOG_FORMAT": "text"})
 
 
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.command("serve", help="Die API mit gunicorn bereitstellen (auch im Demo-Modus).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Adresse, auf der gelauscht wird."
+)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP-Port."
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Anzahl der gunicorn-Prozesse.",
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API with gunicorn (also in demo mode)."""
     app = create_app()
@@ -106,11 +116,25 @@ def _demo_app() -> Flask:
     return app
 
 
-@click.group("demo", invoke_without_command=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--no-serve", is_flag=True, help="Set up the demo and exit.")
+@click.group(
+    "demo",
+    invoke_without_command=True,
+    help="Eingebettete Demo einrichten (SQLite, Entwicklungsschlüssel, Demodaten) und starten.",
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Adresse, auf der gelauscht wird."
+)
+@click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="TCP-Port."
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Anzahl der gunicorn-Prozesse.",
+)
+@click.option("--no-serve", is_flag=True, help="Demo einrichten, nicht starten.")
 @click.pass_context
 def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool) -> None:
     """Set up the embedded demo (SQLite, development keys, demo data) and start it."""
@@ -137,9 +161,24 @@ def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool)
         )
 
 
-@demo.command("seed")
-@click.option("--clients", "count", default=1000, show_default=True, type=click.IntRange(1, 10**7))
-@click.option("--seed", default=1, show_default=True, type=int, help="Reproducible from this.")
+@demo.command(
+    "seed", help="COUNT synthetische Akten mit Gesprächen in die Demo-Datenbank schreiben."
+)
+@click.option(
+    "--clients",
+    "count",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 10**7),
+    help="Anzahl der Akten.",
+)
+@click.option(
+    "--seed",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Startwert; gleicher Wert, gleiche Daten.",
+)
 def demo_seed(count: int, seed: int) -> None:
     """Add COUNT synthetic client files with consultations to the demo database."""
     app = _demo_app()

@@ -51,14 +51,22 @@ def _grant(role: str, grant: Any, command: str) -> None:
         click.echo(statement)
 
 
-@audit_group.command("grant-app-role")
+@audit_group.command(
+    "grant-app-role",
+    help="Der PostgreSQL-Rolle ROLE der Anwendung nur die nötigen Rechte geben "
+    "(als Eigentümer-Rolle ausführen).",
+)
 @click.argument("role")
 def grant_app_role_command(role: str) -> None:
     """Give the application's PostgreSQL ROLE least privilege (run as the owner role)."""
     _grant(role, grants.grant_app_role, "grant-app-role")
 
 
-@audit_group.command("grant-checkpoint-role")
+@audit_group.command(
+    "grant-checkpoint-role",
+    help="Der PostgreSQL-Rolle ROLE des Prüfpunkt-Jobs Lesen und Prüfpunkte erlauben "
+    "(als Eigentümer-Rolle ausführen).",
+)
 @click.argument("role")
 def grant_checkpoint_role_command(role: str) -> None:
     """Let the checkpoint job's PostgreSQL ROLE read the log and add checkpoints (as owner)."""
@@ -72,7 +80,10 @@ def _anchor_files(given: tuple[Path, ...]) -> list[Path]:
     return [Path(configured)] if configured and Path(configured).exists() else []
 
 
-@audit_group.command("verify")
+@audit_group.command(
+    "verify",
+    help="Hash-Kette, Prüfpunkte und Anker prüfen; Exit-Code 1 nennt die erste Abweichung.",
+)
 @click.option("--anchors", "anchor_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Ankerdatei(en) oder Syslog-Export; ohne: MGZ_AUDIT_ANCHOR_PATH.")  # fmt: skip
@@ -110,7 +121,10 @@ def report(result: verification.VerifyResult) -> None:
     sys.exit(1)
 
 
-@audit_group.command("checkpoint")
+@audit_group.command(
+    "checkpoint",
+    help="Den aktuellen Kopf der Kette signieren (regelmäßig ausführen, z. B. stündlich per cron).",
+)
 def checkpoint_command() -> None:
     """Sign the head of the chain and anchor it (the checkpoint job, e.g. hourly from cron).
 
@@ -134,7 +148,10 @@ def checkpoint_command() -> None:
     click.echo(f"Prüfpunkt {checkpoint.id}: Ereignis {checkpoint.seq} {checkpoint.head_hash}")
 
 
-@audit_group.command("keygen")
+@audit_group.command(
+    "keygen",
+    help="Neues Ed25519-Schlüsselpaar für den Prüfpunkt-Job ausgeben.",
+)
 def keygen_command() -> None:
     """Print a new Ed25519 key pair for the checkpoint job (private key: keep it there)."""
     private = secrets.token_bytes(32)
@@ -171,12 +188,18 @@ def _write_json(rows: Iterator[dict[str, Any]], handle: io.TextIOBase) -> int:
     return count
 
 
-@audit_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@audit_group.command(
+    "export",
+    help="Ereignisse exportieren (CSV mit ';' für Excel oder JSON), gestreamt; der Export wird "
+    "protokolliert.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", help="Format der Ausgabe."
+)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Datei (atomar geschrieben); ohne: Standardausgabe.")  # fmt: skip
-@click.option("--action", default=None)
-@click.option("--object-id", default=None)
+@click.option("--action", default=None, help="Nur Ereignisse dieser Aktion.")
+@click.option("--object-id", default=None, help="Nur Ereignisse zu diesem Objekt.")
 @click.option("--since", type=click.DateTime(), default=None, help="UTC")
 @click.option("--until", type=click.DateTime(), default=None, help="UTC")
 def export_command(

@@ -44,7 +44,9 @@ def _password(generate: bool) -> tuple[str, bool]:
     return value, False
 
 
-@users_group.command("create")
+@users_group.command(
+    "create", help="Konto anlegen (Passwort wird abgefragt oder erzeugt und einmal angezeigt)."
+)
 @click.argument("username")
 @_ROLE_OPTION
 @click.option("--generate-password", is_flag=True, help="Passwort erzeugen und einmal anzeigen.")
@@ -61,7 +63,7 @@ def users_create(username: str, roles: tuple[str, ...], generate_password: bool)
         click.echo(f"Passwort (wird nicht wieder angezeigt): {password}")
 
 
-@users_group.command("list")
+@users_group.command("list", help="Konten mit Rollen und Zustand anzeigen.")
 def users_list() -> None:
     """List accounts with roles and state."""
     with session_scope(current_app) as db:
@@ -73,7 +75,7 @@ def users_list() -> None:
             )
 
 
-@users_group.command("set-roles")
+@users_group.command("set-roles", help="Die Rollen eines Kontos ersetzen.")
 @click.argument("username")
 @_ROLE_OPTION
 def users_set_roles(username: str, roles: tuple[str, ...]) -> None:
@@ -87,7 +89,9 @@ def users_set_roles(username: str, roles: tuple[str, ...]) -> None:
     click.echo(f"{user.username}: {', '.join(sorted(user.roles))}")
 
 
-@users_group.command("disable")
+@users_group.command(
+    "disable", help="Konto sperren; seine Sitzungen enden, seine Tokens gelten nicht mehr."
+)
 @click.argument("username")
 def users_disable(username: str) -> None:
     """Disable an account; its sessions end and its tokens stop working."""
@@ -100,7 +104,9 @@ def users_disable(username: str) -> None:
     click.echo(f"{user.username} gesperrt")
 
 
-@users_group.command("enable")
+@users_group.command(
+    "enable", help="Gesperrtes Konto wieder freigeben (alte Tokens bleiben widerrufen)."
+)
 @click.argument("username")
 def users_enable(username: str) -> None:
     """Enable a disabled account again (its old tokens stay revoked)."""
@@ -113,7 +119,9 @@ def users_enable(username: str) -> None:
     click.echo(f"{user.username} entsperrt")
 
 
-@users_group.command("reset-password")
+@users_group.command(
+    "reset-password", help="Neues Passwort setzen; die Sitzungen des Kontos enden."
+)
 @click.argument("username")
 @click.option("--generate-password", is_flag=True, help="Passwort erzeugen und einmal anzeigen.")
 def users_reset_password(username: str, generate_password: bool) -> None:
@@ -130,7 +138,10 @@ def users_reset_password(username: str, generate_password: bool) -> None:
         click.echo(f"Passwort (wird nicht wieder angezeigt): {password}")
 
 
-@users_group.command("enable-totp")
+@users_group.command(
+    "enable-totp",
+    help="Zweiten Faktor (TOTP) einrichten; zeigt die otpauth://-URI einmal (für den QR-Code).",
+)
 @click.argument("username")
 def users_enable_totp(username: str) -> None:
     """Enrol a TOTP second factor; prints the otpauth:// URI once (for the QR code)."""
@@ -143,10 +154,19 @@ def users_enable_totp(username: str) -> None:
     click.echo(f"In die Authenticator-App übernehmen (wird nicht wieder angezeigt):\n{uri}")
 
 
-@tokens_group.command("create")
+@tokens_group.command(
+    "create",
+    help="Persönliches API-Token erstellen; es wird einmal angezeigt und nur als Hash gespeichert.",
+)
 @click.argument("username")
 @click.option("--label", required=True, help="Zweck, z. B. 'Statistik-Skript'.")
-@click.option("--days", default=90, show_default=True, type=click.IntRange(1, TOKEN_MAX_DAYS))
+@click.option(
+    "--days",
+    default=90,
+    show_default=True,
+    type=click.IntRange(1, TOKEN_MAX_DAYS),
+    help="Gültigkeit in Tagen.",
+)
 def tokens_create(username: str, label: str, days: int) -> None:
     """Create a personal API token; it is shown once and stored only as a hash."""
     with work_scope(current_app) as db:
@@ -165,7 +185,7 @@ def tokens_create(username: str, label: str, days: int) -> None:
     click.echo(f"Token (wird nicht wieder angezeigt): {raw}")
 
 
-@tokens_group.command("revoke")
+@tokens_group.command("revoke", help="API-Token sofort widerrufen.")
 @click.argument("token_id", type=click.IntRange(1, MAX_INT32))
 def tokens_revoke(token_id: int) -> None:
     """Revoke an API token at once."""

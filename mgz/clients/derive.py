@@ -1,8 +1,9 @@
 """Statistical attributes derived from personal ones, and the checks that need code lists.
 
-A value lives in one class only (DESIGN.md): birth year, citizenship group and the
-residence-status group are derived when the personal value is written, so statistics
-never decrypt anything.
+Each value belongs to exactly one class of data, personal (encrypted) or statistical
+(plaintext), never both: birth year, citizenship group and the residence-status group
+are derived when the personal value is written, so statistics never decrypt anything
+(see docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Client files: personal fields encrypted per client, statistical fields in plaintext.
 
-A value lives in exactly one class (DESIGN.md): the statistical columns are derived
-from the personal ones when those are written (birth year from birth date,
-citizenship group from nationality), so statistics never decrypt anything.
+Each value belongs to exactly one class of data, personal (encrypted) or statistical
+(plaintext): the statistical columns are derived from the personal ones when those are
+written (birth year from birth date, citizenship group from nationality), so
+statistics never decrypt anything (see docs/architecture.md).
 """
 
 from __future__ import annotations

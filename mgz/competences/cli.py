@@ -23,7 +23,10 @@ def _load(app: Flask, command: str) -> list[checklists.SeedResult]:
     return results
 
 
-@checklists_group.command("load")
+@checklists_group.command(
+    "load",
+    help="Die mitgelieferten Checklisten veröffentlichen, deren Inhalt neu ist (idempotent).",
+)
 def load_command() -> None:
     """Publish the shipped checklists whose content is new (idempotent)."""
     try:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 ROLES = ("adviser", "statistician", "auditor", "admin")
-# Roles that never receive personal data (DESIGN.md "Users and roles"); admins get no
+# Roles that never receive personal data: statisticians see anonymised figures,
+# auditors the data-protection log, admins manage accounts and keys; admins get no
 # client files by default, so personal-data endpoints may name advisers only.
 NO_PERSONAL_DATA_ROLES = frozenset({"statistician", "auditor", "admin"})
 # Endpoints registered by libraries, which we cannot decorate.

@@ -21,7 +21,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
-from mgz.core import apidocs, errors
+from mgz.core import apidocs, errors, headers
 from mgz.core.schemas import MAX_INT32, MAX_NESTING
 
 API_PREFIX = "/api/v1"
@@ -150,9 +150,9 @@ def _check_body() -> None:
 
 
 def _finish(response: Response) -> Response:
+    # Every response of the app, /api or not (an app-wide after_request hook).
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "-")
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.apply(response)
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
     # request.path has no query string: search terms never reach the log.

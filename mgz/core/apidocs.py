@@ -6,21 +6,31 @@ the operation can really answer, instead of flask-smorest's ``application/json``
 ``Error`` schema and catch-all ``default``: a generated client or a fuzzer reads
 the document, so it must say what the server does.
 
-Swagger UI and ReDoc load their scripts from CDNs; an office handling refugees'
-data should not hand its staff's addresses to a third party to read API docs, so
-the page is plain HTML with no script and no outside resource.
+Two pages read the document, both served by mgz itself with no outside resource (an
+office handling refugees' data does not hand its staff's addresses to a CDN to read
+API docs): ``/api/v1/swagger-ui``, the interactive explorer (Swagger UI from the
+``swagger-ui-bundle`` package, started by ``static/explorer.js``), and ``/api/v1/docs``,
+a plain German page without any script that lists every operation with its roles,
+parameters, request schema and answers, printable and readable where JavaScript is
+off. Neither has anything inline, so both run under the strict
+Content-Security-Policy of mgz.core.headers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
+import swagger_ui_bundle
 from apispec import APISpec, BasePlugin
-from flask import Blueprint, Response, current_app, render_template_string
+from flask import Blueprint, Response, abort, current_app, render_template_string
 
 from mgz.core.access import public
 from mgz.core.errors import PROBLEM_MIMETYPE, PROBLEMS
+from mgz.core.headers import PAGE_CSP
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -176,17 +186,13 @@ bp = Blueprint("apidocs", __name__)
 _PAGE = """<!doctype html>
 <html lang="de"><head><meta charset="utf-8">
 <title>{{ info.title }} – API</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
-h2{border-bottom:1px solid #ccc;margin-top:2rem}
-.op{margin:.6rem 0;padding:.5rem .8rem;border-left:4px solid #888;background:#f7f7f7}
-.m{display:inline-block;min-width:4.5rem;font-weight:bold;font-family:monospace}
-code{font-size:.95em} small{color:#555} table{border-collapse:collapse}
-td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}
-</style></head><body>
+<link rel="stylesheet" href="{{ assets }}/docs.css">
+</head><body>
 <h1>{{ info.title }} <small>{{ info.version }}</small></h1>
 <p>{{ info.description }}</p>
-<p>Maschinenlesbar: <a href="{{ json_url }}"><code>{{ json_url }}</code></a></p>
+<p>Maschinenlesbar: <a href="{{ json_url }}"><code>{{ json_url }}</code></a>;
+zum Ausprobieren: <a href="{{ explorer_url }}">API-Explorer (Swagger UI)</a>.
+Eine Einführung mit Beispielen steht in <code>docs/api.md</code> im Repository.</p>
 {% for path, item in paths %}
 <h2><code>{{ path }}</code></h2>
 {% for method, op in item.items() if method in methods %}
@@ -195,6 +201,8 @@ td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:t
 {% if op.parameters %}<table><tr><th>Parameter</th><th>Ort</th><th>Pflicht</th></tr>
 {% for p in op.parameters %}<tr><td><code>{{ p.name }}</code></td><td>{{ p["in"] }}</td>
 <td>{{ "ja" if p.required else "nein" }}</td></tr>{% endfor %}</table>{% endif %}
+{% set body = request_schema(op) %}{% if body %}<br><small>Anfrage (JSON):
+<a href="#{{ body }}"><code>{{ body }}</code></a></small>{% endif %}
 <br><small>Antworten: {{ op.responses.keys()|join(", ") }}</small></div>
 {% endfor %}{% endfor %}
 <h2>Schemas</h2>
@@ -207,12 +215,63 @@ td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:t
 </body></html>"""
 
 _METHODS = ("get", "post", "put", "patch", "delete")
+_PREFIX = "/api/v1"
+EXPLORER_URL = f"{_PREFIX}/swagger-ui"
+ASSETS_URL = f"{_PREFIX}/swagger-ui"
+_JSON_URL = f"{_PREFIX}/openapi.json"
+
+_EXPLORER = """<!doctype html>
+<html lang="de"><head><meta charset="utf-8">
+<title>{{ title }} – API-Explorer</title>
+<link rel="stylesheet" href="{{ assets }}/swagger-ui.css">
+<link rel="stylesheet" href="{{ assets }}/explorer.css">
+<link rel="icon" type="image/png" href="{{ assets }}/favicon-32x32.png">
+</head><body data-openapi-url="{{ json_url }}" data-me-url="{{ me_url }}">
+<p class="mgz-note">Ausprobieren: mit <code>POST /api/v1/auth/login</code> anmelden (das
+CSRF-Token setzt diese Seite dann selbst) oder unter <em>Authorize</em> ein API-Token
+(<code>mgz tokens create</code>) eintragen. Ohne JavaScript:
+<a href="{{ docs_url }}">Übersicht</a>.</p>
+<noscript><p class="mgz-note">Der Explorer braucht JavaScript; die
+<a href="{{ docs_url }}">Übersicht</a> nicht.</p></noscript>
+<div id="swagger-ui"></div>
+<script src="{{ assets }}/swagger-ui-bundle.js"></script>
+<script src="{{ assets }}/explorer.js"></script>
+</body></html>"""
+
+_STATIC = Path(str(resources.files("mgz.core") / "static"))
+_VENDOR = Path(swagger_ui_bundle.swagger_ui_path)
+# The only files served: name -> (folder, media type). No directory listing, no map files.
+ASSETS: dict[str, tuple[Path, str]] = {
+    "swagger-ui-bundle.js": (_VENDOR, "text/javascript"),
+    "swagger-ui.css": (_VENDOR, "text/css"),
+    "favicon-32x32.png": (_VENDOR, "image/png"),
+    "favicon-16x16.png": (_VENDOR, "image/png"),
+    "explorer.js": (_STATIC, "text/javascript"),
+    "explorer.css": (_STATIC, "text/css"),
+    "docs.css": (_STATIC, "text/css"),
+}
 
 
-@bp.route("/api/v1/docs")
+def _page(html: str) -> Response:
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response
+
+
+def _request_schema(operation: Mapping[str, Any]) -> str | None:
+    """The name of the JSON schema an operation takes as its body, if any."""
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    for media in content.values():
+        ref = (media.get("schema") or {}).get("$ref", "")
+        if ref:
+            return ref.rsplit("/", 1)[-1]
+    return None
+
+
+@bp.route(f"{_PREFIX}/docs")
 @public
 def docs_page() -> Response:
-    """Render the OpenAPI document as HTML."""
+    """Render the OpenAPI document as plain HTML (no script)."""
     spec = current_app.extensions["mgz.api"].spec.to_dict()
     html = render_template_string(
         _PAGE,
@@ -220,6 +279,39 @@ def docs_page() -> Response:
         paths=sorted(spec.get("paths", {}).items()),
         schemas=sorted(spec.get("components", {}).get("schemas", {}).items()),
         methods=_METHODS,
-        json_url="/api/v1/openapi.json",
+        json_url=_JSON_URL,
+        explorer_url=EXPLORER_URL,
+        assets=ASSETS_URL,
+        request_schema=_request_schema,
     )
-    return Response(html, mimetype="text/html")
+    return _page(html)
+
+
+@bp.route(EXPLORER_URL)
+@public
+def explorer_page() -> Response:
+    """Swagger UI for the OpenAPI document, with every asset served from here."""
+    html = render_template_string(
+        _EXPLORER,
+        title=current_app.config.get("API_TITLE", "mgz"),
+        assets=ASSETS_URL,
+        json_url=_JSON_URL,
+        me_url=f"{_PREFIX}/auth/me",
+        docs_url=f"{_PREFIX}/docs",
+    )
+    return _page(html)
+
+
+@lru_cache(maxsize=len(ASSETS))
+def _asset_bytes(name: str) -> bytes:
+    folder, _media_type = ASSETS[name]
+    return (folder / name).read_bytes()
+
+
+@bp.route(f"{ASSETS_URL}/<key:name>")
+@public
+def explorer_asset(name: str) -> Response:
+    """One file of the pages (Swagger UI's bundle and stylesheet, our initializer)."""
+    if name not in ASSETS:
+        abort(404)
+    return Response(_asset_bytes(name), mimetype=ASSETS[name][1])

@@ -19,7 +19,7 @@ def _engine() -> Any:
     return database(current_app).engine
 
 
-@db_group.command("upgrade")
+@db_group.command("upgrade", help="Datenbank auf REVISION migrieren (Standard: head, die neueste).")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: head)."""
@@ -27,7 +27,7 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {migrations.current_revision(_engine())}")
 
 
-@db_group.command("downgrade")
+@db_group.command("downgrade", help="Datenbank auf REVISION zurückmigrieren.")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION."""
@@ -35,7 +35,10 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"database at {migrations.current_revision(_engine())}")
 
 
-@db_group.command("current")
+@db_group.command(
+    "current",
+    help="Angewandte Revision anzeigen und ob sie die neueste ist; Exit-Code 1, wenn nicht.",
+)
 def db_current() -> None:
     """Print the applied revision and whether it is the newest; exit 1 if behind."""
     current = migrations.current_revision(_engine())

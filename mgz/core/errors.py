@@ -47,6 +47,8 @@ DETAILS: dict[int, str] = {
     405: "Diese Methode ist für diese Adresse nicht erlaubt.",
     413: "Der Inhalt der Anfrage ist größer als erlaubt.",
     415: "Bitte senden Sie JSON (Content-Type: application/json).",
+    # Every 422 says what to do; the messages per field are in "errors".
+    422: "Die Eingabe ist ungültig; die Meldungen je Feld stehen in errors.",
     429: "Bitte warten Sie, bevor Sie es erneut versuchen.",
     500: "Ein interner Fehler ist aufgetreten. Bitte nennen Sie dem Support die request_id.",
 }
@@ -181,7 +183,10 @@ def problem(
     request_id = g.get("request_id") if g else None
     if request_id:
         body["request_id"] = request_id
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    # UTF-8 like every other response: "ungültig", not "ung\u00fcltig".
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
+    )
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

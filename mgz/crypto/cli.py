@@ -24,7 +24,12 @@ from mgz.crypto.keys import KEY_ID, encode_key, generate_key, state, write_secre
 keys_group = AppGroup("keys", help="Schlüssel: erzeugen, Status, rotieren, stilllegen.")
 
 
-@keys_group.command("generate", with_appcontext=False)
+@keys_group.command(
+    "generate",
+    with_appcontext=False,
+    help="Neuen 256-Bit-Hauptschlüssel (oder Index-Schlüssel) aus der Zufallsquelle des Systems "
+    "erzeugen.",
+)
 @click.option("--id", "key_id", help="Schlüssel-ID (Standard: k<JJJJMMTT>).")
 @click.option(
     "--file",
@@ -68,7 +73,12 @@ _CHECK_TEXT = {
 }
 
 
-@keys_group.command("status", with_appcontext=False)
+@keys_group.command(
+    "status",
+    with_appcontext=False,
+    help="Hauptschlüssel im Einsatz, die Datenschlüssel je Hauptschlüssel und die "
+    "Schlüsselprüfungen anzeigen.",
+)
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Show the master key ids in use, the data keys each wraps, and the key checks."""
@@ -116,8 +126,18 @@ def _status() -> None:
         sys.exit(1)
 
 
-@keys_group.command("rotate")
-@click.option("--batch-size", default=service.ROTATE_BATCH, show_default=True, type=int)
+@keys_group.command(
+    "rotate",
+    help="Alle Datenschlüssel unter dem aktiven Hauptschlüssel neu verpacken (im Betrieb, "
+    "fortsetzbar).",
+)
+@click.option(
+    "--batch-size",
+    default=service.ROTATE_BATCH,
+    show_default=True,
+    type=int,
+    help="Datenschlüssel je Transaktion.",
+)
 def rotate(batch_size: int) -> None:
     """Re-wrap every data key under the active master key (online, resumable)."""
     master = state().master
@@ -135,7 +155,10 @@ def rotate(batch_size: int) -> None:
     click.echo(f"{result.rewrapped} Datenschlüssel unter {master.active_id} neu umschlossen.")
 
 
-@keys_group.command("retire")
+@keys_group.command(
+    "retire",
+    help="Hauptschlüssel KEK_ID stilllegen; verweigert, solange ein Datenschlüssel ihn braucht.",
+)
 @click.argument("kek_id")
 def retire(kek_id: str) -> None:
     """Retire master key KEK_ID; refused while any data key still needs it."""

@@ -18,11 +18,13 @@ from mgz.reference import files, loading, service
 reference_group = AppGroup("reference", help="Codelisten (Referenzdaten) laden und anzeigen.")
 
 
-@reference_group.command("load")
+@reference_group.command(
+    "load", help="Die Codelisten laden; geänderte Listen erhalten eine neue Version."
+)
 @click.option(
     "--data-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of code-list TOML files (default: the files shipped with mgz).",
+    help="Ordner mit Codelisten als TOML (Standard: die mit mgz gelieferten).",
 )
 def load_command(data_dir: Path | None) -> None:
     """Load the code lists; changed lists get a new version."""
@@ -39,9 +41,11 @@ def load_command(data_dir: Path | None) -> None:
     click.echo(f"{len(report.changed)} of {len(report.lists)} lists changed")
 
 
-@reference_group.command("list")
+@reference_group.command(
+    "list", help="Die geladenen Listen anzeigen, oder die Codes der Liste NAME."
+)
 @click.argument("name", required=False)
-@click.option("--all", "include_withdrawn", is_flag=True, help="Include withdrawn codes.")
+@click.option("--all", "include_withdrawn", is_flag=True, help="Auch zurückgezogene Codes.")
 def list_command(name: str | None, include_withdrawn: bool) -> None:
     """Show the loaded lists, or the codes of list NAME."""
     with session_scope(current_app) as session:

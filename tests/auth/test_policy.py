@@ -54,6 +54,8 @@ def test_only_health_login_and_api_documents_are_public(app):
         "GET /api/v1/health",
         "GET /api/v1/openapi.json",
         "GET /api/v1/docs",
+        "GET /api/v1/swagger-ui",
+        "GET /api/v1/swagger-ui/<key:name>",
         "POST /api/v1/auth/login",
     }
 

@@ -65,6 +65,8 @@ def test_openapi_document_validates_and_lists_every_route(app):
         if not rule.rule.startswith("/api/v1") or rule.rule in {
             "/api/v1/openapi.json",
             "/api/v1/docs",
+            "/api/v1/swagger-ui",
+            "/api/v1/swagger-ui/<key:name>",
         }:
             continue
         path = rule.rule.replace("<", "{").replace(">", "}")

@@ -1,0 +1,56 @@
+"""Browser-facing headers on every response: what a browser may load, frame and send on.
+
+mgz serves JSON to scripts and three kinds of pages to browsers (the plain API page,
+Swagger UI and its assets). Every response forbids everything by default
+(``default-src 'none'``, no framing, no referrer, no powerful features); the pages
+widen the Content-Security-Policy to exactly their own origin's scripts, styles and
+API calls (:data:`PAGE_CSP`), never to anything inline, so an injected ``<script>``
+or ``style`` attribute does not run. HSTS is sent only on requests that arrived over
+TLS (directly, or through a trusted proxy's ``X-Forwarded-Proto``) and only when
+``MGZ_HSTS_SECONDS`` is set: a demo on http://127.0.0.1 must not pin the browser.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+from mgz.core import config
+
+_COMMON = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# JSON, problem+json and anything not a page: nothing may be loaded or run.
+API_CSP = f"default-src 'none'; {_COMMON}"
+# The API pages: their own scripts and styles from this origin, icons as data: URIs
+# (Swagger UI's stylesheet draws its icons that way), API calls to this origin.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    f"font-src 'self'; connect-src 'self'; {_COMMON}"
+)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
+HSTS_SECONDS = config.register(
+    config.Setting(
+        "HSTS_SECONDS",
+        config.int_range(0, 63072000),
+        "Strict-Transport-Security max-age on TLS requests, in seconds (0: not sent)",
+    )
+)
+
+
+def apply(response: Response) -> Response:
+    """Set the browser headers a view has not set itself (a page sets its own CSP)."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", API_CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    headers.setdefault("Cache-Control", "no-store")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    seconds = current_app.config.get(HSTS_SECONDS.name) or 0
+    if seconds and request.is_secure:
+        headers.setdefault("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains")
+    return response
