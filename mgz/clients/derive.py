@@ -49,22 +49,14 @@ def is_protection_seeker_group(session: Session, group: str | None) -> bool:
 
 def check_codes(session: Session, values: Mapping[str, Any]) -> dict[str, list[str]]:
     """Per-field errors for codes not in their code list."""
-    errors: dict[str, list[str]] = {}
-
-    def check(field: str, list_name: str, code: str | None, index: int | None = None) -> None:
-        if code is not None and not reference.is_valid(session, list_name, code):
-            key = field if index is None else f"{field}.{index}"
-            errors.setdefault(key, []).append("Unbekannter Code.")
-
-    for index, code in enumerate(values.get("nationality") or []):
-        check("nationality", "country", code, index)
-    for index, code in enumerate(values.get("languages") or []):
-        check("languages", "language", code, index)
-    check("residence_status", "residence_status", values.get("residence_status"))
+    codes = reference.CodeErrors(session)
+    codes.check_each("nationality", "country", values.get("nationality"))
+    codes.check_each("languages", "language", values.get("languages"))
+    codes.check("residence_status", "residence_status", values.get("residence_status"))
     municipality = values.get("municipality")
-    if municipality is not None and municipality != "unknown":
-        check("municipality", "municipality", municipality)
-    return errors
+    if municipality != "unknown":
+        codes.check("municipality", "municipality", municipality)
+    return codes.errors
 
 
 def check_dates(values: Mapping[str, Any]) -> dict[str, list[str]]:

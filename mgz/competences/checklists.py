@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
 from mgz.competences.models import Checklist
-from mgz.competences.schemas import ChecklistItemSchema
+from mgz.competences.schemas import ChecklistCreate, ChecklistItemSchema, ChecklistUpdate
 from mgz.competences.seed import SEED_TEMPLATES
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
@@ -119,7 +119,7 @@ def get_checklist(session: Session, actor: Actor, checklist_id: uuid.UUID) -> Ch
     return checklist
 
 
-def create_checklist(session: Session, actor: Actor, data: Mapping[str, Any]) -> Checklist:
+def create_checklist(session: Session, actor: Actor, data: ChecklistCreate) -> Checklist:
     """Create version 1 of a new template as a draft; 409 if the key exists."""
     raise_if(_check_items(session, data["items"]))
     if _newest(session, data["key"]) is not None:
@@ -153,7 +153,7 @@ def _draft(session: Session, actor: Actor, checklist_id: uuid.UUID) -> Checklist
 
 
 def update_checklist(
-    session: Session, actor: Actor, checklist_id: uuid.UUID, data: Mapping[str, Any]
+    session: Session, actor: Actor, checklist_id: uuid.UUID, data: ChecklistUpdate
 ) -> Checklist:
     """Change a draft; a published version gives 409 and stays as it is."""
     checklist = _draft(session, actor, checklist_id)

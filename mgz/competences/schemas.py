@@ -7,7 +7,9 @@ codes against the loaded code lists, in the service.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+import uuid
+from datetime import date
+from typing import Any, ClassVar, NotRequired, TypedDict
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -260,3 +262,69 @@ class CompetenceProfileSchema(OutputSchema):
     latest_profiling = fields.Nested(ProfilingSchema, allow_none=True)
     assessments = fields.List(fields.Nested(AssessmentSchema))
     qualifications = fields.List(fields.Nested(QualificationSchema))
+
+
+class ChecklistItem(TypedDict, total=False):
+    """One item as ``ChecklistItemSchema`` loads it."""
+
+    key: str
+    label: str
+    help_text: str | None
+    answer_type: str
+    is_required: bool
+    min_value: float | None
+    max_value: float | None
+    code_list: str | None
+
+
+class ChecklistCreate(TypedDict):
+    """What ``ChecklistCreateSchema`` loads."""
+
+    key: str
+    title: str
+    description: NotRequired[str | None]
+    items: list[ChecklistItem]
+
+
+class ChecklistUpdate(TypedDict, total=False):
+    """What ``ChecklistUpdateSchema`` loads: the fields sent."""
+
+    title: str
+    description: str | None
+    items: list[ChecklistItem]
+
+
+class AssessmentCreate(TypedDict):
+    """What ``AssessmentCreateSchema`` loads."""
+
+    checklist_id: uuid.UUID
+    assessed_on: date
+    answers: dict[str, Any]
+    notes: NotRequired[str | None]
+
+
+class _QualificationValues(TypedDict, total=False):
+    kldb_code: str | None
+    isced_level: str | None
+    country: str | None
+    year: int | None
+    documents_available: str
+    recognition_status: str
+    counselling_referred_on: date | None
+    applied_on: date | None
+    decided_on: date | None
+    title: str | None
+    competent_body: str | None
+    notes: str | None
+
+
+class QualificationCreate(_QualificationValues, total=False):
+    """What ``QualificationCreateSchema`` loads (kind and documents always there)."""
+
+    kind: str
+
+
+class QualificationUpdate(_QualificationValues, total=False):
+    """What ``QualificationUpdateSchema`` loads: ``version`` and the fields sent."""
+
+    version: int

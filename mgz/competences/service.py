@@ -22,6 +22,7 @@ from mgz.clients.models import Client
 from mgz.competences import checklists
 from mgz.competences.answers import validate_answers
 from mgz.competences.models import Checklist, CompetenceAssessment, Qualification
+from mgz.competences.schemas import AssessmentCreate, QualificationCreate, QualificationUpdate
 from mgz.core.actor import Actor
 from mgz.core.errors import InvalidInputError, NotFoundError
 from mgz.core.versions import check_version
@@ -80,7 +81,7 @@ def _event(
 def create_assessment(
     case: CaseAccess,
     client_id: uuid.UUID,
-    data: Mapping[str, Any],
+    data: AssessmentCreate,
 ) -> CompetenceAssessment:
     """Record answers to one published checklist version.
 
@@ -195,15 +196,10 @@ def get_assessment(
 def _check_qualification(
     session: Session, values: Mapping[str, Any], merged: Mapping[str, Any]
 ) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for field, list_name in (
-        ("isced_level", "isced_level"),
-        ("country", "country"),
-        ("recognition_status", "recognition_status"),
-    ):
-        value = values.get(field)
-        if value is not None and not reference.is_valid(session, list_name, value):
-            errors[field] = ["Unbekannter Code."]
+    codes = reference.CodeErrors(session)
+    for field in ("isced_level", "country", "recognition_status"):
+        codes.check(field, field, values.get(field))  # each field is named after its list
+    errors = codes.errors
     code = values.get("kldb_code")
     if code is not None and not profiling.is_valid_kldb_code(session, code):
         errors["kldb_code"] = ["Unbekannter KldB-2010-Code."]
@@ -219,7 +215,7 @@ def _check_qualification(
 def create_qualification(
     case: CaseAccess,
     client_id: uuid.UUID,
-    data: Mapping[str, Any],
+    data: QualificationCreate,
 ) -> Qualification:
     """Record a qualification and its recognition state."""
     session, actor = case.session, case.actor
@@ -276,7 +272,7 @@ def update_qualification(
     case: CaseAccess,
     client_id: uuid.UUID,
     qualification_id: uuid.UUID,
-    data: Mapping[str, Any],
+    data: QualificationUpdate,
 ) -> Qualification:
     """Change a qualification if ``data["version"]`` is current (409 if stale)."""
     session, actor = case.session, case.actor

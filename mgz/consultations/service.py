@@ -58,19 +58,13 @@ def _check(
     earliest = client.moved_in_on - timedelta(days=margin_days) if client.moved_in_on else None
     if held_on is not None and earliest is not None and held_on < earliest:
         errors["held_on"] = [f"Liegt mehr als {margin_days} Tage vor dem Zuzugsdatum der Akte."]
-    if "channel" in values and not reference.is_valid(
-        session, "consultation_channel", values["channel"]
-    ):
-        errors["channel"] = ["Unbekannter Code."]
-    if values.get("language") and not reference.is_valid(session, "language", values["language"]):
-        errors["language"] = ["Unbekannter Code."]
-    for field, list_name in (
-        ("topics", "consultation_topic"),
-        ("referrals_out", "referral_institution"),
-    ):
-        for index, code in enumerate(values.get(field) or []):
-            if not reference.is_valid(session, list_name, code):
-                errors[f"{field}.{index}"] = ["Unbekannter Code."]
+    codes = reference.CodeErrors(session)
+    codes.check("channel", "consultation_channel", values.get("channel"))
+    codes.check("language", "language", values.get("language") or None)
+    codes.check_each("topics", "consultation_topic", values.get("topics"))
+    codes.check_each("referrals_out", "referral_institution", values.get("referrals_out"))
+    errors.update(codes.errors)
+    for field in ("topics", "referrals_out"):
         if len(set(values.get(field) or [])) != len(values.get(field) or []):
             errors.setdefault(field, []).append("Codes doppelt angegeben.")
     if "adviser_id" in values:

@@ -6,7 +6,8 @@ service against the loaded reference data.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, TypedDict
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -201,3 +202,27 @@ class ProfilingListSchema(OutputSchema):
     """All profilings of a client, oldest first."""
 
     items = fields.List(fields.Nested(ProfilingSchema))
+
+
+class ProfilingCreate(TypedDict, total=False):
+    """What ``ProfilingCreateSchema`` loads (nested parts as plain mappings)."""
+
+    profiled_on: date
+    schooling: dict[str, Any]
+    education: list[dict[str, Any]]
+    work_experience: list[dict[str, Any]]
+    german_skills: dict[str, dict[str, Any] | None]
+    german_certificate: str | None
+    other_languages: list[dict[str, Any]]
+    is_literate_latin: bool | None
+    driving_licences: list[str]
+    strengths: list[str]
+    needs: dict[str, str]
+    framework_needs: dict[str, str]
+    main_need: str | None
+    health_remarks: str | None
+    profile_type: str
+    override_reason: str | None
+    integration_goal: str
+    next_steps: str | None
+    notes: str | None

@@ -25,6 +25,7 @@ from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError
 from mgz.crypto.types import decrypt_fields
 from mgz.profiling.models import Profiling
 from mgz.profiling.rules import KEY_FACTORS, MAIN_NEED_TYPES, RATINGS, suggest_profile_type
+from mgz.profiling.schemas import ProfilingCreate
 from mgz.reference import service as reference
 
 # Every content field a profiling response carries (the audit events name these).
@@ -52,7 +53,6 @@ CONTENT_FIELDS = (
 )
 MIN_REASON_LENGTH = 10
 MAIN_NEED_OF = {kind: factor for factor, kind in MAIN_NEED_TYPES.items()}
-_UNKNOWN = "Unbekannter Code."
 
 
 class ConcurrentProfilingError(ConflictError):
@@ -76,11 +76,9 @@ def is_valid_kldb_code(session: Session, code: str) -> bool:
 
 
 def _check(session: Session, values: Mapping[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-
-    def code(path: str, list_name: str, value: str | None) -> None:
-        if value is not None and not reference.is_valid(session, list_name, value):
-            errors.setdefault(path, []).append(_UNKNOWN)
+    codes = reference.CodeErrors(session)
+    errors = codes.errors
+    code = codes.check
 
     def kldb(path: str, value: str | None) -> None:
         if value is not None and not is_valid_kldb_code(session, value):
@@ -101,8 +99,7 @@ def _check(session: Session, values: Mapping[str, Any]) -> dict[str, list[str]]:
     for index, item in enumerate(values.get("other_languages") or []):
         code(f"other_languages.{index}.language", "language", item.get("language"))
         code(f"other_languages.{index}.level", "cefr_level", item.get("level"))
-    for index, value in enumerate(values.get("strengths") or []):
-        code(f"strengths.{index}", "competence_class", value)
+    codes.check_each("strengths", "competence_class", values.get("strengths"))
     code("profile_type", "profile_type", values.get("profile_type"))
     code("integration_goal", "integration_goal", values.get("integration_goal"))
 
@@ -136,7 +133,7 @@ def _event(
     )
 
 
-def create_profiling(case: CaseAccess, client_id: uuid.UUID, data: Mapping[str, Any]) -> Profiling:
+def create_profiling(case: CaseAccess, client_id: uuid.UUID, data: ProfilingCreate) -> Profiling:
     """Record a new profiling; earlier ones stay untouched.
 
     The profile type is suggested from the needs; a confirmed type that differs

@@ -11,7 +11,7 @@ another process, or a load rolled back in this one, can never serve stale codes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,6 +165,32 @@ def is_valid(session: Session, list_name: str, code: str, *, allow_withdrawn: bo
     """
     entry = get_code(session, list_name, code)
     return entry is not None and (allow_withdrawn or not entry.is_withdrawn)
+
+
+UNKNOWN_CODE = "Unbekannter Code."
+
+
+class CodeErrors:
+    """Per-field errors for codes that are not in their code list, one message everywhere.
+
+    Services that take codes collect their checks here (``check`` for one code,
+    ``check_each`` for a list of codes, reported per position as ``field.N``) and merge
+    ``errors`` into their 422.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.errors: dict[str, list[str]] = {}
+
+    def check(self, path: str, list_name: str, code: str | None) -> None:
+        """Report ``code`` under ``path`` unless it is None or in ``list_name``."""
+        if code is not None and not is_valid(self.session, list_name, code):
+            self.errors.setdefault(path, []).append(UNKNOWN_CODE)
+
+    def check_each(self, path: str, list_name: str, codes: Iterable[str] | None) -> None:
+        """Report every code of ``codes`` not in ``list_name`` as ``path.N``."""
+        for index, code in enumerate(codes or ()):
+            self.check(f"{path}.{index}", list_name, code)
 
 
 def group_of(session: Session, list_name: str, code: str) -> str | None:
