@@ -192,7 +192,14 @@ def read_only_session() -> Session:
     Call it before anything else used the session: on SQLite its transaction then
     begins deferred instead of taking the write lock; a write in it would fail.
     """
-    session = get_session()
+    return read_only(get_session())
+
+
+def read_only(session: Session) -> Session:
+    """Open ``session``'s transaction as one that only reads (deferred on SQLite).
+
+    Call it before the session did anything; a write in that transaction would fail.
+    """
     session.connection(execution_options={_READ_ONLY: True})
     return session
 
