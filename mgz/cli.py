@@ -71,24 +71,46 @@ def _refuse_busy_port(host: str, port: int) -> None:
             ) from None
 
 
+def _server_options(*, port: int) -> Any:
+    """--host, --port and --workers, the same for `mgz serve` and `mgz demo`."""
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(
+            (
+                click.option(
+                    "--host",
+                    default="127.0.0.1",
+                    show_default=True,
+                    help="Adresse, auf der gelauscht wird.",
+                ),
+                click.option(
+                    "--port",
+                    default=port,
+                    show_default=True,
+                    type=click.IntRange(1, 65535),
+                    help="TCP-Port.",
+                ),
+                click.option(
+                    "--workers",
+                    default=2,
+                    show_default=True,
+                    type=click.IntRange(1, 64),
+                    help="Anzahl der gunicorn-Prozesse.",
+                ),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 def _demo_factory() -> Flask:
     return create_app({"MODE": "demo", "LOG_FORMAT": "text"})
 
 
 @click.command("serve", help="Die API mit gunicorn bereitstellen (auch im Demo-Modus).")
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Adresse, auf der gelauscht wird."
-)
-@click.option(
-    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP-Port."
-)
-@click.option(
-    "--workers",
-    default=2,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Anzahl der gunicorn-Prozesse.",
-)
+@_server_options(port=8000)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API with gunicorn (also in demo mode)."""
     app = create_app()
@@ -121,19 +143,7 @@ def _demo_app() -> Flask:
     invoke_without_command=True,
     help="Eingebettete Demo einrichten (SQLite, Entwicklungsschlüssel, Demodaten) und starten.",
 )
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Adresse, auf der gelauscht wird."
-)
-@click.option(
-    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="TCP-Port."
-)
-@click.option(
-    "--workers",
-    default=2,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Anzahl der gunicorn-Prozesse.",
-)
+@_server_options(port=5000)
 @click.option("--no-serve", is_flag=True, help="Demo einrichten, nicht starten.")
 @click.pass_context
 def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool) -> None:

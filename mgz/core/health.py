@@ -52,6 +52,15 @@ class HealthSchema(OutputSchema):
     keys = fields.String(metadata={"example": "ok", "description": "key check values match"})
 
 
+def _unreachable() -> ServiceUnavailableError:
+    log.warning("database unreachable", extra={"event": "health_db_down"})
+    return ServiceUnavailableError(
+        "Die Datenbank ist nicht erreichbar.",
+        extra={"database": "unreachable"},
+        headers=RETRY_LATER,
+    )
+
+
 def check_health() -> dict[str, Any]:
     """Probe the database and the migration state; raise 503 when not ready."""
     # The request's own session: on SQLite a second connection would queue behind
@@ -61,12 +70,7 @@ def check_health() -> dict[str, Any]:
         # Reading the migration state is the reachability probe too: one query.
         revision = migrations.stored_revision(session.connection())
     except SQLAlchemyError:
-        log.warning("database unreachable", extra={"event": "health_db_down"})
-        raise ServiceUnavailableError(
-            "Die Datenbank ist nicht erreichbar.",
-            extra={"database": "unreachable"},
-            headers=RETRY_LATER,
-        ) from None
+        raise _unreachable() from None
     head = migrations.head_revision()
     if revision != head:
         raise ServiceUnavailableError(
@@ -78,12 +82,7 @@ def check_health() -> dict[str, Any]:
         for check in current_app.extensions.get(READINESS_CHECKS, ()):
             report.update(check(session))
     except SQLAlchemyError:
-        log.warning("database unreachable", extra={"event": "health_db_down"})
-        raise ServiceUnavailableError(
-            "Die Datenbank ist nicht erreichbar.",
-            extra={"database": "unreachable"},
-            headers=RETRY_LATER,
-        ) from None
+        raise _unreachable() from None
     return report
 
 
