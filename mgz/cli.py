@@ -150,6 +150,8 @@ def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool)
     """Set up the embedded demo (SQLite, development keys, demo data) and start it."""
     if ctx.invoked_subcommand is not None:
         return
+    if not no_serve:
+        _refuse_busy_port(host, port)  # before minutes of set-up, not after
     app = _demo_app()
     with app.app_context():
         lines = run_demo_steps(app)
@@ -160,7 +162,6 @@ def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool)
     url = f"http://{host}:{port}/api/v1/docs"
     click.echo(f"API-Dokumentation: {url}")
     if not no_serve:
-        _refuse_busy_port(host, port)
         database(app).engine.dispose()  # gunicorn forks; each worker opens its own
         _run_gunicorn(
             _demo_factory,
