@@ -176,6 +176,7 @@ class UserTokens(MethodView):
     @roles_required("admin")
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
+    @blp.alt_response(409, description="Konto gesperrt")
     def post(self, data: dict[str, Any], user_id: int) -> dict[str, Any]:
         """API-Token anlegen; das Token wird nur dieses eine Mal angezeigt."""
         db = get_session()

@@ -1,11 +1,12 @@
 """Fuzz the app against its own OpenAPI document with schemathesis.
 
-Each operation is called with generated requests (valid and invalid per the
-document) as each role, and every response must be no server error, carry a status
-the document lists for the operation, and have the documented content type and
-body. Generation is derandomized (a fixed seed per operation), so a run is the same
-every time and CI does not flake; the case budget (about 2,000 requests) keeps the
-run to about 20 seconds per backend on two cores, so it runs on both.
+Each operation is called over HTTP on `mgz serve` (gunicorn, two workers) with
+generated requests (valid and invalid per the document) as each role, and every
+response must be no server error, carry a status the document lists for the
+operation, and have the documented content type and body. Generation is
+derandomized (a fixed seed per operation), so a run is the same every time and CI
+does not flake; the case budget (about 2,000 requests) keeps the run to under a
+minute per backend on two cores, so it runs on both.
 
 Account-changing operations (users, roles, tokens, login/logout, disable) run in a
 test of their own, with every generated user or token id that would hit a fuzzing
@@ -43,6 +44,8 @@ from tests.clients.conftest import intake
 from tests.competences.conftest import answers_for, checklist_items
 from tests.conftest import build_app
 from tests.profiling.conftest import profiling_body
+from tests.system.conftest import site_environment
+from tests.system.server import MgzServer
 
 CHECKS = [
     not_a_server_error,
@@ -75,7 +78,7 @@ class World:
     protected: dict[str, set[int]]
 
 
-def _seed(app: Any) -> World:
+def _seed(app: Any, served: str) -> World:
     """Fuzzing accounts with tokens, and one of each record so paths can hit real ids."""
     with session_scope(app) as db:
         users = {role: factories.make_user(db, roles=(role,)) for role in ROLES}
@@ -139,7 +142,9 @@ def _seed(app: Any) -> World:
         token["id"] for token in call("admin", "GET", f"/api/v1/users/{target_id}/tokens")
     ]
     lists = call("adviser", "GET", "/api/v1/reference")
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    # The cases go over HTTP to `mgz serve` (gunicorn) on the same database: what a
+    # generated client meets, HTTP parsing and the server's own answers included.
+    schema = schemathesis.openapi.from_url(f"{served}/api/v1/openapi.json")
     schema.config.generation.update(with_security_parameters=False)
     world = World(
         schema=schema,
@@ -177,9 +182,15 @@ def _seed(app: Any) -> World:
 @pytest.fixture(scope="module")
 def world(backend: Any, tmp_path_factory: Any) -> Iterator[World]:
     """A fresh, migrated database with the fuzzing accounts, per backend."""
-    app = build_app(backend.new_database(), tmp_path_factory.mktemp("fuzz"))
-    yield _seed(app)
-    database(app).engine.dispose()
+    url = backend.new_database()
+    folder = tmp_path_factory.mktemp("fuzz")
+    app = build_app(url, folder)
+    server = MgzServer(site_environment(url, folder / "served"), workers=2).start()
+    try:
+        yield _seed(app, f"http://127.0.0.1:{server.port}")
+    finally:
+        server.stop()
+        database(app).engine.dispose()
 
 
 def _describe(error: BaseException) -> str:
