@@ -23,7 +23,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from mgz.audit import anchors, chain, checkpoints, service, verification
+from mgz.audit import anchors, chain, chain_walk, checkpoints, service, verification
 from mgz.audit.grants import APPEND_ONLY_TABLES
 from mgz.audit.models import AuditCheckpoint, AuditEvent
 from mgz.core.actor import Actor
@@ -246,7 +246,7 @@ def test_verify_command_reads_the_configured_anchors(site):
 
 def test_parallel_verification_agrees_with_the_sequential_walk(site, monkeypatch):
     """Workers confirm ranges; whatever they cannot confirm is named by the exact walk."""
-    monkeypatch.setattr(verification, "_MIN_EVENTS_PER_WORKER", 5)
+    monkeypatch.setattr(chain_walk, "_MIN_EVENTS_PER_WORKER", 5)
     site.append(40)
     site.checkpoint_job()
 
@@ -257,11 +257,11 @@ def test_parallel_verification_agrees_with_the_sequential_walk(site, monkeypatch
             )
 
     sequential = verify(1)
-    walk = verification._walk
-    monkeypatch.setattr(verification, "_walk", lambda *_: pytest.fail("not confirmed in parallel"))
+    walk = chain_walk.walk
+    monkeypatch.setattr(chain_walk, "walk", lambda *_: pytest.fail("not confirmed in parallel"))
     parallel = verify(3)
     assert sequential.ok and parallel.ok and parallel.events == sequential.events == 40
-    monkeypatch.setattr(verification, "_walk", walk)
+    monkeypatch.setattr(chain_walk, "walk", walk)
     site.owner(("UPDATE audit_events SET outcome = 'failure' WHERE seq = 23", {}))
     sequential, parallel = verify(1), verify(3)
     assert (parallel.ok, parallel.code, parallel.seq) == (False, "content_altered", 23)
@@ -294,13 +294,13 @@ def test_events_appended_during_a_verification_are_no_truncation(site, backend, 
     if backend.name != "postgresql":
         pytest.skip("on SQLite the verifying transaction holds the only write lock")
     site.append(3)
-    walk = verification._walk
+    walk = chain_walk.walk
 
     def walk_then_append(*args):
         count = walk(*args)
         site.append(2)  # committed by requests after the walk's snapshot
         return count
 
-    monkeypatch.setattr(verification, "_walk", walk_then_append)
+    monkeypatch.setattr(chain_walk, "walk", walk_then_append)
     result = site.verify()
     assert result.ok and result.events == 3, result.as_dict()
