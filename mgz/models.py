@@ -12,6 +12,7 @@ from mgz.core.db import Base
 from mgz.crypto import models as crypto_models  # noqa: F401 - registers the tables
 from mgz.profiling import models as profiling_models  # noqa: F401 - registers the tables
 from mgz.reference import models as reference_models  # noqa: F401 - registers the tables
+from mgz.statistics import models as statistics_models  # noqa: F401 - registers the tables
 
 metadata = Base.metadata
 

@@ -74,10 +74,26 @@ def check_dates(values: Mapping[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+def age_on(born: date, day: date) -> int:
+    """Completed years of life on ``day`` (§ 187 Abs. 2, § 188 Abs. 2 BGB).
+
+    A year of life is complete at the start of the birthday, so someone born on
+    1 May 1997 is 21 on 1 May 2018 and 20 the day before. Someone born on 29 February
+    completes a year on 1 March in years without that day (§ 188 Abs. 3 BGB): the
+    month-and-day comparison gives exactly that.
+    """
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def derive(session: Session, client: Client) -> None:
     """Recompute the statistical attributes from the values just written."""
     if client.birth_date is not None:
         client.birth_year = client.birth_date.year
+    client.age_at_move_in = (
+        age_on(client.birth_date, client.moved_in_on)
+        if client.birth_date is not None and client.moved_in_on is not None
+        else None
+    )
     client.citizenship_group = citizenship_group(session, client.nationality or [])
     group = (
         reference.group_of(session, "residence_status", client.residence_status)

@@ -92,6 +92,9 @@ class Client(TimestampMixin, Base):
     entered_germany_on: Mapped[date | None] = mapped_column(info=classified("statistical"))
     moved_in_on: Mapped[date | None] = mapped_column(index=True, info=classified("statistical"))
     moved_in_from_abroad: Mapped[bool | None] = mapped_column(info=classified("statistical"))
+    # Whole years of age on the move-in day, exact to the day (indicator 1 counts people
+    # 21 or older when they moved in); derived from birth date and move-in date.
+    age_at_move_in: Mapped[int | None] = mapped_column(SmallInteger, info=classified("statistical"))
     municipality: Mapped[str] = mapped_column(
         String(12), index=True, info=classified("statistical")
     )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
 from mgz.clients.case_numbers import format_case_number
-from mgz.clients.derive import FREE_MOVEMENT_GROUPS
+from mgz.clients.derive import FREE_MOVEMENT_GROUPS, age_on
 from mgz.clients.models import CaseNumberCounter, Client, client_advisers
 from mgz.core.actor import Actor
 from mgz.core.clock import today
@@ -223,6 +223,7 @@ def _client(rng: random.Random, groups: dict[str, dict[str, str | None]], now: d
     client.entered_germany_on = entered
     client.moved_in_on = moved
     client.moved_in_from_abroad = rng.random() < 0.8
+    client.age_at_move_in = age_on(birth, moved)
     client.municipality = weighted(rng, MUNICIPALITY_WEIGHTS)
     client.receives_sgb2 = status_group == "protection_recognised" and rng.random() < 0.7
     client.languages = [LANGUAGES[nationality]] + (["en"] if rng.random() < 0.3 else [])

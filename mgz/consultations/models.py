@@ -56,6 +56,15 @@ class Consultation(TimestampMixin, Base):
     referrals_out: Mapped[list[str]] = mapped_column(
         JSON, default=list, info=classified("statistical")
     )
+    # The client's residence-status group when the consultation was recorded: indicator
+    # 1 breaks the first consultations down by it, and a later change of status must not
+    # move a past year's figure.
+    residence_status_group_then: Mapped[str | None] = mapped_column(
+        String(40), info=classified("statistical")
+    )
+    protection_seeker_then: Mapped[bool | None] = mapped_column(
+        Boolean, info=classified("statistical")
+    )
 
     next_steps: Mapped[str | None] = encrypted_column(str, subject="client_id")
     notes: Mapped[str | None] = encrypted_column(str, subject="client_id")

@@ -123,7 +123,13 @@ def create_consultation(
                 "Für diese Akte ist bereits ein Erstgespräch erfasst.",
                 errors={"kind": ["Erstgespräch bereits vorhanden."]},
             )
-    consultation = Consultation(id=uuid.uuid4(), client_id=client.id, **values)
+    consultation = Consultation(
+        id=uuid.uuid4(),
+        client_id=client.id,
+        residence_status_group_then=client.residence_status_group,
+        protection_seeker_then=client.is_protection_seeker,
+        **values,
+    )
     try:
         with session.begin_nested():
             session.add(consultation)

@@ -65,5 +65,7 @@ def consultations(
             interpreter_used=client.interpreter_needed,
             topics=rng.sample(TOPICS, rng.randint(1, 3)),
             referrals_out=rng.sample(REFERRALS, rng.randint(0, 2)),
+            residence_status_group_then=client.residence_status_group,
+            protection_seeker_then=client.is_protection_seeker,
         )
         held = held + timedelta(days=rng.randint(14, 120))
