@@ -36,6 +36,8 @@ from mgz.crypto import keys as crypto_keys
 from mgz.profiling import views as profiling_views
 from mgz.reference import cli as reference_cli
 from mgz.reference import views as reference_views
+from mgz.statistics import cli as statistics_cli
+from mgz.statistics import views as statistics_views
 
 log = logging.getLogger("mgz.app")
 
@@ -50,6 +52,7 @@ API_BLUEPRINTS = [
     profiling_views.blp,
     competences_views.checklists_blp,
     competences_views.blp,
+    statistics_views.blp,
 ]
 CLI_GROUPS: list[Any] = [
     *core_cli.COMMANDS,
@@ -58,6 +61,7 @@ CLI_GROUPS: list[Any] = [
     *crypto_cli.COMMANDS,
     *reference_cli.COMMANDS,
     *competences_cli.COMMANDS,
+    *statistics_cli.COMMANDS,
 ]
 
 
