@@ -81,6 +81,7 @@ class ReferenceFigures(MethodView):
     @roles_required(*STATISTICS_ROLES)
     @blp.arguments(ReferenceFigureQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, ReferenceFigureSchema(many=True))
+    @blp.alt_response(404, description="Bezugsgröße unbekannt")
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """Bezugsgrößen mit ihrer Geschichte (jede Änderung ist eine neue Version)."""
         return _with_current(reference_figures.history(get_session(), query.get("key")))
