@@ -48,3 +48,18 @@ def write_atomically(
         Path(tmp).unlink(missing_ok=True)
         raise
     return result, digest
+
+
+def write_bytes_atomically(path: Path, data: bytes, *, prefix: str = ".mgz-") -> str:
+    """Write ``data`` to ``path`` atomically (charts, binary reports); return the SHA-256."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(data).hexdigest()

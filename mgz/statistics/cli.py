@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -14,8 +15,9 @@ from mgz.core.actor import Actor
 from mgz.core.clock import today
 from mgz.core.db import session_scope
 from mgz.core.errors import DomainError
+from mgz.core.files import write_bytes_atomically
 from mgz.core.unit_of_work import work_scope
-from mgz.statistics import indicators, reference_figures
+from mgz.statistics import charts, indicators, reference_figures
 from mgz.statistics.reference_figures import FigureValues
 from mgz.statistics.schemas import IndicatorReportSchema
 
@@ -85,6 +87,37 @@ def indicator_command(number: int, year: int | None, first: int | None, last: in
     except DomainError as error:
         _refuse(error)
     click.echo(json.dumps(IndicatorReportSchema().dump(body), ensure_ascii=False, indent=2))
+
+
+@stats_group.command(
+    "chart", help="Diagramm des Indikators NUMBER als PNG oder SVG (nach der Endung von --out)."
+)
+@click.argument("number", type=int)
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="Zieldatei, .png oder .svg.",
+)  # fmt: skip
+@click.option("--year", type=int, default=None, help="Ein Jahr.")
+@click.option("--from", "first", type=int, default=None, help="Erstes Jahr der Reihe.")
+@click.option("--to", "last", type=int, default=None, help="Letztes Jahr der Reihe.")
+def chart_command(
+    number: int, out: Path, year: int | None, first: int | None, last: int | None
+) -> None:
+    """Draw an indicator's chart into a file, atomically."""
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in charts.FORMATS:
+        click.echo("abgelehnt: --out muss auf .png oder .svg enden.", err=True)
+        sys.exit(2)
+    try:
+        with work_scope(current_app) as session:
+            report = indicators.read_indicator(
+                session, Actor.system("stats chart"), number,
+                year=year, first=first, last=last, today=today(), chart=fmt,
+            )  # fmt: skip
+    except DomainError as error:
+        _refuse(error)
+    digest = write_bytes_atomically(out, charts.render(report, fmt))
+    click.echo(f"{out} geschrieben (SHA-256 {digest})")
 
 
 COMMANDS = [stats_group]

@@ -87,8 +87,12 @@ def read_indicator(
     first: int | None = None,
     last: int | None = None,
     today: date,
+    chart: str | None = None,
 ) -> IndicatorReport:
-    """Compute indicator ``number`` for the years asked; audited (who, which, which years)."""
+    """Compute indicator ``number`` for the years asked; audited (who, which, which years).
+
+    ``chart`` names the format when the figures are read to draw a chart (audited as such).
+    """
     indicator = INDICATORS.get(number)
     if indicator is None:
         raise UnknownIndicatorError(
@@ -98,12 +102,15 @@ def read_indicator(
         )
     low, high = years_asked(year, first, last, today)
     figures = indicator_one.compute(session, low, high, today)
+    details: dict[str, str | int | bool] = {"indicator": number, "from": low, "to": high}
+    if chart is not None:
+        details["chart"] = chart
     audit.record(
         session,
         actor,
-        "statistics.indicator.read",
+        "statistics.chart.read" if chart else "statistics.indicator.read",
         object_type="indicator",
         object_id=str(number),
-        details={"indicator": number, "from": low, "to": high},
+        details=details,
     )
     return IndicatorReport(indicator, low, high, figures, utcnow())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from marshmallow import RAISE
 
@@ -12,7 +13,7 @@ from mgz.core.actor import current_actor
 from mgz.core.api import Blueprint
 from mgz.core.clock import today
 from mgz.core.db import get_session
-from mgz.statistics import indicators, reference_figures
+from mgz.statistics import charts, indicators, reference_figures
 from mgz.statistics.reference_figures import FigureValues
 from mgz.statistics.schemas import (
     IndicatorQuerySchema,
@@ -51,6 +52,39 @@ class Indicator(MethodView):
             today=today(),
         )
         return report.as_body()
+
+
+@blp.route("/indicators/<id:number>/chart.<any(svg, png):fmt>")
+class IndicatorChart(MethodView):
+    """The indicator's series as a chart, against its target."""
+
+    @roles_required(*STATISTICS_ROLES)
+    @blp.arguments(IndicatorQuerySchema, location="query", unknown=RAISE)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Diagramm (SVG oder PNG)",
+                "content": {
+                    "image/svg+xml": {"schema": {"type": "string"}},
+                    "image/png": {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    )
+    @blp.alt_response(404, description="Indikator unbekannt")
+    def get(self, query: dict[str, Any], number: int, fmt: str) -> Response:
+        """Diagramm eines Indikators: Reihe, Ziel, vorläufige Jahre markiert."""
+        report = indicators.read_indicator(
+            get_session(),
+            current_actor(),
+            number,
+            year=query.get("year"),
+            first=query.get("first"),
+            last=query.get("last"),
+            today=today(),
+            chart=fmt,
+        )
+        return Response(charts.render(report, fmt), mimetype=charts.FORMATS[fmt])
 
 
 def _with_current(figures: list[Any]) -> list[dict[str, Any]]:

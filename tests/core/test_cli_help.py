@@ -15,7 +15,18 @@ import click
 from mgz.cli import cli
 
 MGZ = str(Path(sys.executable).parent / "mgz")
-GROUPS = {"audit", "checklists", "db", "demo", "keys", "reference", "serve", "tokens", "users"}
+GROUPS = {
+    "audit",
+    "checklists",
+    "db",
+    "demo",
+    "keys",
+    "reference",
+    "serve",
+    "stats",
+    "tokens",
+    "users",
+}
 
 
 def _command_paths(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -11,7 +11,7 @@ from mgz.clients import service as clients_service
 from mgz.clients.access import AccessPolicy, CaseAccess
 from mgz.clients.schemas import ClientUpdateSchema
 from mgz.core.actor import Actor
-from mgz.core.db import session_scope
+from mgz.core.db import database, session_scope
 from mgz.statistics import indicators, reference_figures
 from mgz.statistics.reference_figures import FigureValues
 from tests import factories
@@ -67,7 +67,8 @@ def population(backend, tmp_path_factory):
         # Another year: moved in 2019.
         _file(db, actor, moved="2019-01-05", first="2019-01-20")
         db.commit()
-    return app
+    yield app
+    database(app).engine.dispose()
 
 
 def _read(app, year=None, first=None, last=None):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mgz.core.db import session_scope
+from mgz.core.db import database, session_scope
 from mgz.statistics import indicator_one
 from tests import factories
 from tests.conftest import build_app
@@ -70,7 +70,9 @@ def _expected(people: list[dict], year: int) -> tuple[int, int, int]:
 
 @pytest.fixture(scope="module")
 def empty_app(backend, tmp_path_factory):
-    return build_app(backend.new_database(), tmp_path_factory.mktemp("indicator-one-property"))
+    app = build_app(backend.new_database(), tmp_path_factory.mktemp("indicator-one-property"))
+    yield app
+    database(app).engine.dispose()
 
 
 @settings(
