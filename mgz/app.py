@@ -37,6 +37,7 @@ from mgz.profiling import views as profiling_views
 from mgz.reference import cli as reference_cli
 from mgz.reference import views as reference_views
 from mgz.statistics import cli as statistics_cli
+from mgz.statistics import replica as statistics_replica
 from mgz.statistics import views as statistics_views
 
 log = logging.getLogger("mgz.app")
@@ -155,6 +156,7 @@ def create_app(
     crypto_keys.init_app(app, environ)
     audit_settings.init_app(app)
     Database().init_app(app)
+    statistics_replica.init_app(app)
     api = init_api(app)
     # Before the login check: with a failed key check every request is refused (503).
     key_checks.init_app(app, verify_now=verify_keys)

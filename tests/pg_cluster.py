@@ -137,9 +137,39 @@ class PostgresCluster:
             "restart",
         )
 
+    def start_replica(self) -> PostgresCluster:
+        """A hot standby of this cluster (``pg_basebackup -R``), streaming, on its own port."""
+        replica = PostgresCluster()
+        replica.sockets.mkdir()
+        replica.logfile.touch()
+        if replica.as_root:
+            entry = pwd.getpwnam("postgres")
+            for path in (replica.base, replica.sockets, replica.logfile):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+        replica.base.chmod(0o755)
+        # -R writes standby.signal and primary_conninfo; -X stream copies the WAL too.
+        self._run(
+            _pg_bin("pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream",
+            "-h", str(self.sockets), "-p", str(self.port), "-U", "postgres",
+        )  # fmt: skip
+        options = (
+            f"-k {replica.sockets} -p {replica.port} -c listen_addresses='' "
+            "-c hot_standby=on -c fsync=off -c max_connections=200"
+        )
+        self._run(
+            _pg_bin("pg_ctl"), "-D", str(replica.data), "-o", options,
+            "-l", str(replica.logfile), "-w", "-t", "60", "start",
+        )  # fmt: skip
+        return replica
+
+    def stop_server(self) -> None:
+        """Stop the server, keeping its folder (a replica that went down)."""
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
     def stop(self) -> None:
         """Stop the server and delete its folder."""
         try:
-            self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+            if (self.data / "postmaster.pid").exists():
+                self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.base, ignore_errors=True)

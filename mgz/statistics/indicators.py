@@ -12,7 +12,7 @@ from mgz.audit import service as audit
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
 from mgz.core.errors import InvalidInputError, NotFoundError
-from mgz.statistics import indicator_one
+from mgz.statistics import indicator_one, replica
 from mgz.statistics.definitions import FIRST_YEAR, INDICATORS, MAX_SERIES_YEARS, Indicator
 
 
@@ -101,7 +101,8 @@ def read_indicator(
             + "."
         )
     low, high = years_asked(year, first, last, today)
-    figures = indicator_one.compute(session, low, high, today)
+    with replica.reading_session(session) as reading:
+        figures = indicator_one.compute(reading, low, high, today)
     details: dict[str, str | int | bool] = {"indicator": number, "from": low, "to": high}
     if chart is not None:
         details["chart"] = chart
