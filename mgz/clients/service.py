@@ -380,8 +380,7 @@ def search_identity(case: CaseAccess, params: IdentitySearch) -> SearchPage:
             details={"by": mode, "similar": similar, "candidates": len(candidates)},
         )
         raise InvalidInputError(
-            "Zu viele mögliche Treffer.",
-            errors={"_schema": ["Zu viele mögliche Treffer; bitte genauer suchen."]},
+            errors={"_schema": ["Zu viele mögliche Treffer; bitte genauer suchen."]}
         )
     ranked: list[tuple[int, str, Client]] = []
     for client in candidates:

@@ -65,7 +65,4 @@ def refuse_personal_query() -> None:
         names = current_app.extensions[_EXTENSION] = personal_field_names()
     refused = sorted({names[key] for key in map(_key, request.args) if key in names})
     if refused:
-        raise InvalidInputError(
-            "Personenbezogene Angaben in der URL.",
-            errors={name: [MESSAGE] for name in refused},
-        )
+        raise InvalidInputError(errors={name: [MESSAGE] for name in refused})
