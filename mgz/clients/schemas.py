@@ -209,6 +209,12 @@ class IdentitySearchSchema(InputSchema):
     diacritics, the same Cologne phonetics); exact matches come first.
     """
 
+    # The document's form of _enough_to_identify.
+    openapi_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": ["birth_date"]}, {"required": ["first_name", "birth_year"]}],
+        "not": {"required": ["birth_date", "birth_year"]},
+    }
+
     last_name = fields.String(required=True, validate=_NAME)
     first_name = fields.String(
         validate=_NAME, metadata={"description": "Pflicht zusammen mit birth_year."}
