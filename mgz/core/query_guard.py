@@ -5,7 +5,7 @@ the way, to browser histories and to referrer headers, none of which mgz control
 can erase. So names, birth dates and other identifying values travel only in request
 bodies (a person is searched with ``POST /api/v1/clients/search``). The schemas of
 the GET routes do not declare such parameters; this hook refuses them on every route
-of the API with a 422 that says where to send them, before authentication and before
+(API or not) with a 422 that says where to send them, before authentication and before
 any view, so a client that puts a surname into a URL learns so at once instead of
 getting an unfiltered listing or a silently ignored parameter.
 

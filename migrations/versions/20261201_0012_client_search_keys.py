@@ -15,9 +15,8 @@ Filling them needs the data keys and the index key, which a migration does not g
 after this revision the existing files are found by case number and by the exact
 last name + birth date as before, but not yet by the new searches. Run
 ``mgz keys reindex`` once after ``mgz db upgrade`` (it decrypts the names in batches,
-with a progress bar, and commits per batch; docs/operations.md, "Upgrading"). Until
-then ``mgz keys status`` counts the files still without them, and so does the
-warning at start-up.
+with a progress bar, and commits per batch; docs/operations.md, "Set-up", step 2).
+Until then ``mgz keys status`` counts the rows still without them.
 """
 
 from collections.abc import Sequence
