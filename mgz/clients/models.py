@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mgz.clients import name_keys
 from mgz.core.classification import classified
 from mgz.core.db import Base, TimestampMixin
 from mgz.crypto.types import blind_index_column, encrypted_column
@@ -67,9 +68,34 @@ class Client(TimestampMixin, Base):
     email: Mapped[str | None] = encrypted_column(str, subject="id")
     notes: Mapped[str | None] = encrypted_column(str, subject="id")
 
-    # Search key: keyed HMAC of last name + birth date (duplicates, exact search).
+    # Search keys: keyed HMACs over search forms of names and the birth date or year
+    # (mgz.clients.name_keys; what each reveals: docs/architecture.md, "Search keys").
+    # Last name + birth date: duplicates, exact search.
     identity_index: Mapped[str | None] = blind_index_column(
         "last_name", "birth_date", purpose="client.identity"
+    )
+    # Folded first and last name + birth year: search by first name, last name, year.
+    name_year_index: Mapped[str | None] = blind_index_column(
+        "first_name",
+        "last_name",
+        "birth_date",
+        purpose="client.name_year",
+        parts=name_keys.name_year_parts,
+    )
+    # Phonetic first and last name + birth year: the tolerant form of the one above.
+    phonetic_year_index: Mapped[str | None] = blind_index_column(
+        "first_name",
+        "last_name",
+        "birth_date",
+        purpose="client.phonetic_year",
+        parts=name_keys.phonetic_year_parts,
+    )
+    # Phonetic last name + birth date: the tolerant form of identity_index.
+    phonetic_birth_index: Mapped[str | None] = blind_index_column(
+        "last_name",
+        "birth_date",
+        purpose="client.phonetic_birth",
+        parts=name_keys.phonetic_birth_parts,
     )
 
     # Statistical attributes (plaintext, coarse, derived where possible).

@@ -12,10 +12,19 @@ from typing import Any, ClassVar, TypedDict
 from marshmallow import ValidationError, fields, pre_dump, validate, validates, validates_schema
 
 from mgz.core.clock import age_on, today
-from mgz.core.schemas import Id, InputSchema, OutputSchema, Version, code_of, not_future
+from mgz.core.schemas import (
+    Id,
+    InputSchema,
+    OutputSchema,
+    Version,
+    YearUpToNow,
+    code_of,
+    not_future,
+)
 
 GENDERS = ("female", "male", "diverse", "unspecified")
 CITIZENSHIP_GROUPS = ("eu", "third_country", "stateless", "unknown")
+MATCHES = ("exact", "similar")
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
 # An AGS (8 digits) or "unknown".
@@ -112,16 +121,26 @@ class ClientUpdate(_ClientValues, total=False):
 
 
 class ClientSearch(TypedDict, total=False):
-    """What ``ClientSearchSchema`` loads."""
+    """What ``ClientSearchSchema`` loads (GET: nothing personal)."""
 
     case_number: str
-    last_name: str
-    birth_date: date
     municipality: str
     citizenship_group: str
     residence_status: str
     gender: str
     receives_sgb2: bool
+    page: int
+    per_page: int
+
+
+class IdentitySearch(TypedDict, total=False):
+    """What ``IdentitySearchSchema`` loads (POST /clients/search)."""
+
+    last_name: str
+    first_name: str
+    birth_date: date
+    birth_year: int
+    similar: bool
     page: int
     per_page: int
 
@@ -160,21 +179,15 @@ class ClientUpdateSchema(_ClientFields):
             raise ValidationError("Keine Änderung angegeben.", "_schema")
 
 
-def _only_with(other: str) -> dict[str, str]:
-    # OpenAPI 3.0 cannot make one query parameter require another: description and
-    # an x-requires extension say it.
-    return {"description": f"Nur zusammen mit {other} (allein: 422).", "x-requires": other}
-
-
 class ClientSearchSchema(InputSchema):
-    """GET /clients query: exact search or statistical filters, paginated."""
+    """GET /clients query: case number or statistical filters, paginated.
+
+    Nothing personal goes into a URL (proxies and browsers log them): names and
+    birth dates are searched with POST /clients/search, and mgz.core.query_guard
+    refuses them here with a 422 that says so.
+    """
 
     case_number = fields.String(validate=validate.Regexp(r"^MGZ-\d{4}-\d{6}$"))
-    last_name = fields.String(
-        validate=validate.Length(min=1, max=200),
-        metadata=_only_with("birth_date"),
-    )
-    birth_date = fields.Date(metadata=_only_with("last_name"))
     municipality = _municipality()
     citizenship_group = fields.String(validate=validate.OneOf(CITIZENSHIP_GROUPS))
     residence_status = code_of("residence_status")
@@ -183,13 +196,59 @@ class ClientSearchSchema(InputSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
+
+_NAME = validate.Length(min=1, max=200)
+
+
+class IdentitySearchSchema(InputSchema):
+    """POST /clients/search body: a person by name and birth date or birth year.
+
+    Either last name + birth date (first name optional), or first name + last name +
+    birth year: never a name alone, which would let anyone list a family. With
+    ``similar`` the names match tolerantly (other transliterations, missing
+    diacritics, the same Cologne phonetics); exact matches come first.
+    """
+
+    # The document's form of _enough_to_identify.
+    openapi_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": ["birth_date"]}, {"required": ["first_name", "birth_year"]}],
+        "not": {"required": ["birth_date", "birth_year"]},
+    }
+
+    last_name = fields.String(required=True, validate=_NAME)
+    first_name = fields.String(
+        validate=_NAME, metadata={"description": "Pflicht zusammen mit birth_year."}
+    )
+    birth_date = fields.Date(
+        metadata={"description": "Geburtsdatum; oder stattdessen birth_year mit first_name."}
+    )
+    birth_year = fields.Integer(
+        validate=YearUpToNow(1900),
+        metadata={"description": "Geburtsjahr; nur zusammen mit first_name, nicht mit birth_date."},
+    )
+    similar = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Auch ähnlich geschriebene Namen finden (Umschrift, fehlende "
+            "Akzente, gleiche Kölner Phonetik); exakte Treffer zuerst."
+        },
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
     @validates_schema
-    def _name_needs_birth_date(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        # Searching by name alone would let anyone enumerate a family; the pair is
-        # what identifies a person at the counter.
-        if ("last_name" in data) != ("birth_date" in data):
-            missing = "birth_date" if "last_name" in data else "last_name"
-            raise ValidationError("Nachname und Geburtsdatum nur zusammen.", missing)
+    def _enough_to_identify(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        # A name alone (or with a year but no first name) would list whole families;
+        # last name + birth date, or both names + birth year, is what the counter has.
+        errors: dict[str, list[str]] = {}
+        if "birth_date" in data and "birth_year" in data:
+            errors["birth_year"] = ["Geburtsdatum oder Geburtsjahr, nicht beides."]
+        elif "birth_year" in data and "first_name" not in data:
+            errors["first_name"] = ["Mit Geburtsjahr ist der Vorname Pflicht."]
+        elif "birth_date" not in data and "birth_year" not in data:
+            errors["birth_date"] = ["Geburtsdatum (oder Vorname und Geburtsjahr) angeben."]
+        if errors:
+            raise ValidationError(errors)
 
 
 class AdviserAssignmentSchema(InputSchema):
@@ -253,6 +312,13 @@ class ClientListItemSchema(OutputSchema):
     last_name = fields.String()
     birth_date = fields.Date()
     municipality = fields.String()
+    match = fields.String(
+        metadata={
+            "description": "Nur bei POST /clients/search: exact (gleiche Schreibweise) "
+            "oder similar (ähnlich geschrieben)",
+            "enum": list(MATCHES),
+        }
+    )
 
     @pre_dump
     def _names_if_shown(self, hit: Any, **_kwargs: Any) -> dict[str, Any]:
@@ -260,6 +326,8 @@ class ClientListItemSchema(OutputSchema):
         client = hit.client
         item = {"id": client.id, "case_number": client.case_number}
         item["municipality"] = client.municipality
+        if hit.match is not None:
+            item["match"] = hit.match
         if hit.names_shown:
             item.update(
                 first_name=client.first_name,

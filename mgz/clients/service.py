@@ -12,16 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
 from mgz.auth.models import User
-from mgz.clients import access, derive
+from mgz.clients import access, derive, name_keys
 from mgz.clients.access import CaseAccess, OpenedFile
 from mgz.clients.case_numbers import allocate_case_number
 from mgz.clients.models import Client, client_advisers
-from mgz.clients.schemas import ClientCreate, ClientSearch, ClientUpdate
+from mgz.clients.schemas import ClientCreate, ClientSearch, ClientUpdate, IdentitySearch
 from mgz.core.actor import Actor
 from mgz.core.classification import DataClass, fields_of
 from mgz.core.clock import today
@@ -34,6 +34,8 @@ from mgz.crypto.types import blind_index_for, decrypt_fields
 PERSONAL_FIELDS = fields_of(Client, DataClass.IDENTIFYING)
 LIST_FIELDS = ("first_name", "last_name", "birth_date")
 STATISTICAL_FIELDS = fields_of(Client, DataClass.STATISTICAL)
+# An identity search decrypts at most this many candidates (see search_identity).
+MAX_CANDIDATES = 200
 
 
 class DuplicateClientError(ConflictError):
@@ -45,10 +47,14 @@ class DuplicateClientError(ConflictError):
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One search hit; ``names_shown``: the adviser may open the file without a reason."""
+    """One search hit; ``names_shown``: the adviser may open the file without a reason.
+
+    ``match`` (identity search only): ``exact`` or ``similar``.
+    """
 
     client: Client
     names_shown: bool
+    match: str | None = None
 
 
 @dataclass
@@ -250,12 +256,11 @@ def set_advisers(case: CaseAccess, client_id: uuid.UUID, user_ids: list[int]) ->
 
 
 def search_clients(case: CaseAccess, params: ClientSearch) -> SearchPage:
-    """Exact search (case number, or last name + birth date) plus statistical filters.
+    """Case number and statistical filters (GET: no names, see :func:`search_identity`).
 
     Names are shown only for files the adviser may open without a reason; other hits
     show the case number only, so the adviser can break glass deliberately. One
-    ``client.search`` event records the hit count and the case numbers shown, never
-    the search terms.
+    ``client.search`` event records the hit count, never the search terms.
     """
     session = case.session
     # Erased (crypto-shredded) files are gone for everyone, search included.
@@ -264,10 +269,6 @@ def search_clients(case: CaseAccess, params: ClientSearch) -> SearchPage:
     if "case_number" in params:
         query = query.where(Client.case_number == params["case_number"])
         mode = "case_number"
-    if "last_name" in params:
-        key = blind_index_for(Client, "identity_index", params["last_name"], params["birth_date"])
-        query = query.where(Client.identity_index == key)
-        mode = "identity"
     for name in (
         "municipality",
         "citizenship_group",
@@ -278,24 +279,12 @@ def search_clients(case: CaseAccess, params: ClientSearch) -> SearchPage:
         if name in params:
             query = query.where(getattr(Client, name) == params[name])  # type: ignore[literal-required]
     page, per_page = params.get("page", 1), params.get("per_page", 25)
-
-    if mode == "identity":
-        # Collisions of the truncated index are dropped after decrypting candidates.
-        matches = [
-            c
-            for c in session.scalars(query.order_by(Client.case_number)).all()
-            if _same_person(c, params["last_name"], params["birth_date"])
-        ]
-        total = len(matches)
-        items = matches[(page - 1) * per_page : page * per_page]
-    else:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        items = list(
-            session.scalars(
-                query.order_by(Client.case_number).offset((page - 1) * per_page).limit(per_page)
-            )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = list(
+        session.scalars(
+            query.order_by(Client.case_number).offset((page - 1) * per_page).limit(per_page)
         )
-    hits = [SearchHit(client, case.opens_without_reason(client)) for client in items]
+    )
     record(
         session,
         case.actor,
@@ -303,8 +292,116 @@ def search_clients(case: CaseAccess, params: ClientSearch) -> SearchPage:
         object_type="client",
         details={"by": mode, "hits": total, "returned": len(items)},
     )
+    return SearchPage(_shown(case, [(client, None) for client in items]), total, page, per_page)
+
+
+def _shown(case: CaseAccess, found: list[tuple[Client, str | None]]) -> list[SearchHit]:
+    """The hits of a page; one read event per file whose names the page shows."""
+    hits = [SearchHit(client, case.opens_without_reason(client), match) for client, match in found]
     # One read event per file whose names the page shows keeps "who saw X" answerable.
     for hit in hits:
         if hit.names_shown:
-            record_read(session, case.actor, hit.client, LIST_FIELDS)
-    return SearchPage(hits, total, page, per_page)
+            record_read(case.session, case.actor, hit.client, LIST_FIELDS)
+    return hits
+
+
+# Ranks of a hit: the same spelling (after normalise), the same folded spelling, the
+# same Cologne phonetics.
+_EXACT, _FOLDED, _PHONETIC = 0, 1, 2
+
+
+def _rank(client: Client, params: IdentitySearch) -> int | None:
+    """How well the decrypted ``client`` matches; None if it does not (an index collision)."""
+    if "birth_date" in params:
+        if client.birth_date != params["birth_date"]:
+            return None
+    elif client.birth_date is None or client.birth_date.year != params.get("birth_year"):
+        return None
+    pairs = [(client.last_name or "", params["last_name"])]
+    if "first_name" in params:
+        pairs.append((client.first_name or "", params["first_name"]))
+    if all(normalise(stored) == normalise(given) for stored, given in pairs):
+        return _EXACT
+    if not params.get("similar"):
+        return None
+    if all(name_keys.folded_key(stored) == name_keys.folded_key(given) for stored, given in pairs):
+        return _FOLDED
+    if all(name_keys.phonetic(stored) == name_keys.phonetic(given) for stored, given in pairs):
+        return _PHONETIC
+    return None
+
+
+def _index_conditions(params: IdentitySearch) -> tuple[str, list[ColumnElement[bool]]]:
+    """The search mode and the blind-index lookups that find the candidates."""
+    last, similar = params["last_name"], params.get("similar", False)
+    if "birth_date" in params:
+        born = params["birth_date"]
+        found = [Client.identity_index == blind_index_for(Client, "identity_index", last, born)]
+        if similar:
+            key = blind_index_for(Client, "phonetic_birth_index", last, born)
+            found.append(Client.phonetic_birth_index == key)
+        return "identity", found
+    first, year = params["first_name"], params["birth_year"]
+    # The folded index finds the exact spellings too; the phonetic one every similar one.
+    column = "phonetic_year_index" if similar else "name_year_index"
+    key = blind_index_for(Client, column, first, last, year)
+    return "name_year", [getattr(Client, column) == key]
+
+
+def search_identity(case: CaseAccess, params: IdentitySearch) -> SearchPage:
+    """Find a person by last name + birth date or by first + last name + birth year.
+
+    The blind indexes find the candidates (mgz.clients.name_keys); only those rows
+    are decrypted, and compared again, which drops the collisions of the truncated
+    indexes. With ``similar`` the phonetic indexes widen the search; exact spellings
+    rank first, then the same folded spelling, then the same Cologne phonetics.
+    More than MAX_CANDIDATES candidates is refused (422) before anything is
+    decrypted: a search is not a way to decrypt a large part of the table. One
+    ``client.search`` event records the mode and the counts, never the terms; one
+    ``client.read`` per file whose names the page shows.
+    """
+    session = case.session
+    mode, conditions = _index_conditions(params)
+    query = (
+        select(Client)
+        .where(or_(*conditions), access.not_erased())
+        .order_by(Client.case_number)
+        .limit(MAX_CANDIDATES + 1)
+    )
+    candidates = session.scalars(query).all()
+    similar = params.get("similar", False)
+    if len(candidates) > MAX_CANDIDATES:
+        record(
+            session,
+            case.actor,
+            "client.search",
+            object_type="client",
+            outcome="denied",
+            details={"by": mode, "similar": similar, "candidates": len(candidates)},
+        )
+        raise InvalidInputError(
+            errors={"_schema": ["Zu viele mögliche Treffer; bitte genauer suchen."]}
+        )
+    ranked: list[tuple[int, str, Client]] = []
+    for client in candidates:
+        rank = _rank(client, params)
+        if rank is not None:
+            ranked.append((rank, client.case_number, client))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    page, per_page = params.get("page", 1), params.get("per_page", 25)
+    chosen = ranked[(page - 1) * per_page : page * per_page]
+    record(
+        session,
+        case.actor,
+        "client.search",
+        object_type="client",
+        details={
+            "by": mode,
+            "similar": similar,
+            "candidates": len(candidates),
+            "hits": len(ranked),
+            "returned": len(chosen),
+        },
+    )
+    found = [(client, "exact" if rank == _EXACT else "similar") for rank, _, client in chosen]
+    return SearchPage(_shown(case, found), len(ranked), page, per_page)

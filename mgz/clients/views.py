@@ -20,6 +20,8 @@ from mgz.clients.schemas import (
     ClientSearchSchema,
     ClientUpdate,
     ClientUpdateSchema,
+    IdentitySearch,
+    IdentitySearchSchema,
 )
 from mgz.core.access import roles_required
 from mgz.core.actor import current_actor
@@ -37,7 +39,7 @@ class Clients(MethodView):
     @blp.arguments(ClientSearchSchema, location="query")
     @blp.response(200, ClientPageSchema)
     def get(self, params: ClientSearch) -> service.SearchPage:
-        """Akten suchen (Aktenzeichen, Nachname + Geburtsdatum, statistische Filter)."""
+        """Akten suchen (Aktenzeichen, statistische Filter; Namen: POST /clients/search)."""
         return service.search_clients(case_access(), params)
 
     @roles_required("adviser", personal_data=True)
@@ -47,6 +49,18 @@ class Clients(MethodView):
     def post(self, data: ClientCreate) -> OpenedFile:
         """Akte anlegen (mit Dublettenprüfung)."""
         return service.create_client(get_session(), current_actor(), data)
+
+
+@blp.route("/search")
+class ClientIdentitySearch(MethodView):
+    """Search by name: the terms travel in the body, never in the URL."""
+
+    @roles_required("adviser", personal_data=True)
+    @blp.arguments(IdentitySearchSchema)
+    @blp.response(200, ClientPageSchema)
+    def post(self, params: IdentitySearch) -> service.SearchPage:
+        """Person suchen (Nachname + Geburtsdatum oder Vor- und Nachname + Geburtsjahr)."""
+        return service.search_identity(case_access(), params)
 
 
 @blp.route("/<uuid:client_id>")

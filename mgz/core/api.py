@@ -22,6 +22,7 @@ from werkzeug.exceptions import (
 from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
 from mgz.core import apidocs, errors, headers
+from mgz.core.query_guard import refuse_personal_query
 from mgz.core.schemas import MAX_INT32, MAX_NESTING
 
 API_PREFIX = "/api/v1"
@@ -194,5 +195,6 @@ def init_api(app: Flask) -> Api:
     app.extensions["mgz.api"] = api
     app.before_request(_assign_request_id)
     app.before_request(_check_body)
+    app.before_request(refuse_personal_query)
     app.after_request(_finish)
     return api

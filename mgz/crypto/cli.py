@@ -1,4 +1,4 @@
-"""``mgz keys``: generate, status, rotate, retire.
+"""``mgz keys``: generate, status, rotate, retire, reindex.
 
 ``generate`` works without a configured app (it makes the first key); the others load
 the app and call the service functions. ``status`` loads it without the start-up key
@@ -18,10 +18,12 @@ from mgz.core.actor import Actor
 from mgz.core.db import session_scope
 from mgz.core.errors import DomainError
 from mgz.core.unit_of_work import work_scope
-from mgz.crypto import key_checks, service
+from mgz.crypto import key_checks, reindex, service
 from mgz.crypto.keys import KEY_ID, encode_key, generate_key, state, write_secret_file
 
-keys_group = AppGroup("keys", help="Schlüssel: erzeugen, Status, rotieren, stilllegen.")
+keys_group = AppGroup(
+    "keys", help="Schlüssel: erzeugen, Status, rotieren, stilllegen, Suchindizes füllen."
+)
 
 
 @keys_group.command(
@@ -94,6 +96,7 @@ def _status() -> None:
     with session_scope() as session:
         report = service.key_status(session, master)
         checks = key_checks.inspect(session, crypto)
+        unindexed = reindex.index_backlog(session)
     for key in report.keys:
         flags = [
             label
@@ -108,6 +111,7 @@ def _status() -> None:
         click.echo(f"{key.kek_id:<20} {key.data_keys:>8} Datenschlüssel  {', '.join(flags)}")
     click.echo(f"vernichtet (Crypto-Shredding): {report.shredded}")
     click.echo(f"noch zu rotieren: {report.pending_rotation}")
+    click.echo(f"ohne Suchindex (mgz keys reindex): {unindexed}")
     click.echo("Schlüsselprüfung:")
     for check in checks:
         name = "Index-Schlüssel" if check.kind == key_checks.INDEX else check.key_id
@@ -172,6 +176,29 @@ def retire(kek_id: str) -> None:
     click.echo(
         f"{kek_id} stillgelegt. Entfernen Sie ihn aus MGZ_MASTER_KEYS und vernichten Sie ihn."
     )
+
+
+@keys_group.command(
+    "reindex",
+    help="Fehlende Suchindizes (Blind-Index) aus den entschlüsselten Werten berechnen, "
+    "z. B. nach einem Update, das neue Suchindizes anlegt (im Betrieb, fortsetzbar).",
+)
+@click.option(
+    "--batch-size",
+    default=reindex.REINDEX_BATCH,
+    show_default=True,
+    type=click.IntRange(1, 100000),
+    help="Datensätze je Transaktion.",
+)
+def reindex_command(batch_size: int) -> None:
+    """Compute the missing blind indexes from the decrypted values (online, resumable)."""
+    actor = Actor.system("keys reindex")
+    with session_scope() as session:
+        total = reindex.index_backlog(session)
+        session.rollback()
+        with click.progressbar(length=total, label="Suchindizes", file=sys.stderr) as bar:
+            done = reindex.reindex(session, actor, batch_size=batch_size, on_batch=bar.update)
+    click.echo(f"{done} Datensätze neu indiziert.")
 
 
 COMMANDS = [keys_group]

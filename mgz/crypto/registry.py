@@ -7,7 +7,7 @@ Shared by the attribute accessors (:mod:`mgz.crypto.types`) and the flush hook
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,15 +40,25 @@ MIN_STORED = fmt.MIN_STORED_BYTES
 
 @dataclass(frozen=True)
 class BlindIndexSpec:
-    """Sources and purpose of a blind-index column."""
+    """Sources and purpose of a blind-index column, and how the sources become its parts.
+
+    ``parts`` turns the source values (none of them None) into the values the HMAC is
+    taken over, e.g. a phonetic code and a birth year; without it the sources
+    themselves are the parts.
+    """
 
     sources: tuple[str, ...]
     purpose: str
+    parts: Callable[..., Sequence[Any]] | None = None
     # The sources as a set: whether a flush touches them is tested per row.
     source_set: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "source_set", frozenset(self.sources))
+
+    def parts_of(self, values: Sequence[Any]) -> Sequence[Any]:
+        """The HMAC input for these source values (in the order of ``sources``)."""
+        return values if self.parts is None else self.parts(*values)
 
 
 @dataclass(eq=False)

@@ -97,7 +97,7 @@ def _refresh_indexes(obj: Any, spec: ModelSpec, changed: list[str], macs: dict[s
             mac = macs.get(index.purpose)
             if mac is None:
                 mac = macs[index.purpose] = crypto_state().index_mac(index.purpose)
-            setattr(obj, attribute, blind_index_with(mac, parts))
+            setattr(obj, attribute, blind_index_with(mac, index.parts_of(parts)))
 
 
 def _pending_by_model(objects: Any, *, refuse_moves: bool) -> dict[ModelSpec, list[Any]]:

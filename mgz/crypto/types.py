@@ -46,8 +46,7 @@ that event names them; otherwise it names a system actor.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -290,11 +289,15 @@ def encrypted_column(kind: Any, *, subject: str, data_class: str = DataClass.IDE
     return EncryptedField(codec, subject=subject, data_class=data_class)
 
 
-def blind_index_column(*sources: str, purpose: str) -> MappedColumn[Any]:
+def blind_index_column(
+    *sources: str, purpose: str, parts: Callable[..., Sequence[Any]] | None = None
+) -> MappedColumn[Any]:
     """A nullable, indexed column holding the blind index of encrypted ``sources``.
 
     The flush hook recomputes it whenever one of the sources (encrypted fields of the
-    same model) is assigned; it is NULL while any source is NULL.
+    same model) is assigned; it is NULL while any source is NULL. ``parts``, if
+    given, derives what the HMAC covers from the source values (a search form of a
+    name, a birth year); :func:`blind_index_for` applies it to the search terms too.
     """
     if not sources:
         raise TypeError("blind_index_column needs at least one source field")
@@ -303,19 +306,20 @@ def blind_index_column(*sources: str, purpose: str) -> MappedColumn[Any]:
         index=True,
         nullable=True,
         info=classified(
-            DataClass.SEARCH_KEY, **{BLIND_INFO: BlindIndexSpec(tuple(sources), purpose)}
+            DataClass.SEARCH_KEY, **{BLIND_INFO: BlindIndexSpec(tuple(sources), purpose, parts)}
         ),
     )
 
 
-def blind_index_for(model: type, attribute: str, *values: str | date) -> str:
+def blind_index_for(model: type, attribute: str, *values: Any) -> str:
     """The value to search the blind-index column ``model.attribute`` for.
 
-    E.g. ``blind_index_for(Client, "name_index", "Müller", date(1990, 1, 2))``.
+    E.g. ``blind_index_for(Client, "name_index", "Müller", date(1990, 1, 2))``; the
+    values are those of the sources, in their order (the column's ``parts`` applies).
     """
     column = inspect(model).columns[attribute]
     spec: BlindIndexSpec = column.info[BLIND_INFO]
-    return blind_index_of(values, purpose=spec.purpose)
+    return blind_index_of(spec.parts_of(values), purpose=spec.purpose)
 
 
 def decrypt_fields(*objects: Any) -> None:

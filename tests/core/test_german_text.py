@@ -33,7 +33,8 @@ def test_plain_http_error_problem_is_utf8(client):
     [
         ("post", "/api/v1/clients", {"first_name": "Erika"}),  # schema: missing fields
         ("post", "/api/v1/clients", {"unknown_field": 1}),  # schema: unknown field
-        ("get", "/api/v1/clients?last_name=Muster", None),  # query: pair incomplete
+        ("get", "/api/v1/clients?last_name=Muster", None),  # query: no personal data
+        ("post", "/api/v1/clients/search", {"last_name": "Muster"}),  # search: name alone
         ("get", "/api/v1/clients?per_page=0", None),  # query: range
     ],
 )

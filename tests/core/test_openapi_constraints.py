@@ -82,11 +82,21 @@ def test_server_refuses_the_same_requests(db, login_as, case, url):
     assert response.mimetype == "application/problem+json"
 
 
-def test_client_search_documents_that_name_and_birth_date_go_together(spec):
-    params = {p["name"]: p for p in spec["paths"]["/api/v1/clients"]["get"]["parameters"]}
-    assert params["last_name"]["schema"]["x-requires"] == "birth_date"
-    assert params["birth_date"]["schema"]["x-requires"] == "last_name"
-    assert "422" in params["last_name"]["description"]
+def test_client_search_documents_that_a_name_needs_a_birth_date_or_first_name_and_year(spec):
+    # Names are searched in a body (POST /clients/search), never in GET's query.
+    params = {p["name"] for p in spec["paths"]["/api/v1/clients"]["get"]["parameters"]}
+    assert {"last_name", "first_name", "birth_date"}.isdisjoint(params)
+    for body in (
+        {"last_name": "Muster"},
+        {"last_name": "Muster", "birth_year": 1990},
+        {"last_name": "M", "first_name": "E", "birth_date": "1990-01-01", "birth_year": 1990},
+    ):
+        assert refused_by_document(spec, "IdentitySearch", body), body
+    for body in (
+        {"last_name": "Muster", "birth_date": "1990-01-01"},
+        {"last_name": "Muster", "first_name": "Erika", "birth_year": 1990, "similar": True},
+    ):
+        assert not refused_by_document(spec, "IdentitySearch", body), body
 
 
 def test_code_fields_name_their_code_list(spec):
