@@ -1,0 +1,1 @@
+"""Synthetic placements, benefits and measures (filled in below)."""
