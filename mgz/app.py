@@ -33,6 +33,8 @@ from mgz.core.outage import App, register_outage_handlers
 from mgz.crypto import cli as crypto_cli
 from mgz.crypto import key_checks
 from mgz.crypto import keys as crypto_keys
+from mgz.placements import synthetic as placements_synthetic  # noqa: F401 - registers the demo records
+from mgz.placements import views as placements_views
 from mgz.profiling import views as profiling_views
 from mgz.reference import cli as reference_cli
 from mgz.reference import views as reference_views
@@ -53,6 +55,10 @@ API_BLUEPRINTS = [
     profiling_views.blp,
     competences_views.checklists_blp,
     competences_views.blp,
+    placements_views.blp,
+    placements_views.follow_ups_blp,
+    placements_views.benefits_blp,
+    placements_views.measures_blp,
     statistics_views.blp,
 ]
 CLI_GROUPS: list[Any] = [

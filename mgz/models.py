@@ -10,6 +10,7 @@ from mgz.competences import models as competences_models  # noqa: F401 - registe
 from mgz.consultations import models as consultations_models  # noqa: F401 - registers the tables
 from mgz.core.db import Base
 from mgz.crypto import models as crypto_models  # noqa: F401 - registers the tables
+from mgz.placements import models as placements_models  # noqa: F401 - registers the tables
 from mgz.profiling import models as profiling_models  # noqa: F401 - registers the tables
 from mgz.reference import models as reference_models  # noqa: F401 - registers the tables
 from mgz.statistics import models as statistics_models  # noqa: F401 - registers the tables

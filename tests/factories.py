@@ -32,6 +32,9 @@ from mgz.consultations.models import Consultation
 from mgz.consultations.schemas import ConsultationCreateSchema
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
+from mgz.placements import service as placements_service
+from mgz.placements.models import Benefit, Placement
+from mgz.placements.schemas import BenefitCreateSchema, PlacementCreateSchema
 
 TEST_PASSWORD = "Kf8#mLq2-vTr9!zW"
 
@@ -143,6 +146,29 @@ def make_consultation(
     data = ConsultationCreateSchema().load(body)
     case = CaseAccess(db, actor, AccessPolicy("team"))
     return consultations_service.create_consultation(case, client.id, data, margin_days=margin_days)
+
+
+def make_placement(
+    db: Session, actor: Actor, client: Client, *, margin_days: int = 90, **overrides: Any
+) -> Placement:
+    """A placement recorded by ``create_placement`` (snapshots from the file unless given)."""
+    body: dict[str, Any] = {
+        "placed_on": date.today().isoformat(),
+        "kind": "SVB",
+        "kldb_code": "52122",
+        **overrides,
+    }
+    data = PlacementCreateSchema().load(body)
+    case = CaseAccess(db, actor, AccessPolicy("team"))
+    return placements_service.create_placement(case, client.id, data, margin_days=margin_days)
+
+
+def make_benefit(db: Session, actor: Actor, client: Client, **overrides: Any) -> Benefit:
+    """A benefit period recorded by ``create_benefit`` (SGB II, open-ended, unless given)."""
+    body: dict[str, Any] = {"kind": "SGB_II", "from_on": "2024-04-01", **overrides}
+    data = BenefitCreateSchema().load(body)
+    case = CaseAccess(db, actor, AccessPolicy("team"))
+    return placements_service.create_benefit(case, client.id, data)
 
 
 def make_caseload(

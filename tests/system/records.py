@@ -36,7 +36,8 @@ def publish_checklist(server: MgzServer, admin_token: str) -> dict[str, Any]:
 
 
 def write_file(server: MgzServer, tokens: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """A client with a consultation, profiling, qualification and assessment.
+    """A client with a consultation, profiling, qualification, assessment, placement,
+    benefit period and measure.
 
     Returns what the server answered for each, keyed by record kind, with the path
     that reads it back.
@@ -58,6 +59,17 @@ def write_file(server: MgzServer, tokens: dict[str, str]) -> dict[str, dict[str,
                 "assessed_on": "2024-04-03",
                 "answers": answers_for(),
             },
+        ),
+        (
+            "placement",
+            "/placements",
+            {"placed_on": "2024-06-03", "kind": "SVB", "kldb_code": "52122", "remarks": "Test."},
+        ),
+        ("benefit", "/benefits", {"kind": "SGB_II", "from_on": "2024-04-01", "remarks": "Test."}),
+        (
+            "measure",
+            "/measures",
+            {"kind": "WEITERBILDUNG", "starts_on": "2024-05-06", "provider": "Lernwerk Test"},
         ),
     ):
         record = created(server, base + suffix, adviser, body)

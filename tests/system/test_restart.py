@@ -21,6 +21,9 @@ PERSONAL = {
     "profiling": ("notes", "health_remarks"),
     "qualification": ("title", "notes"),
     "assessment": ("answers",),
+    "placement": ("remarks",),
+    "benefit": ("remarks",),
+    "measure": ("provider", "remarks"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Tests of placements, follow-ups, benefits and measures."""
