@@ -78,6 +78,32 @@ _install_german_messages()
 # The form of a code in a code list (the loader in mgz.reference checks it), at most
 # 40 characters as the code columns hold.
 CODE_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
+# Where a client reads a code list; the OpenAPI document links every code field to it.
+REFERENCE_PATH = "/api/v1/reference/{list_name}"
+# The vendor extension that names a field's code list in the OpenAPI document.
+CODE_LIST_KEY = "x-code-list"
+
+
+def reference_path(list_name: str) -> str:
+    """The API path of the code list ``list_name``."""
+    return REFERENCE_PATH.format(list_name=list_name)
+
+
+def unknown_code_message(list_name: str) -> str:
+    """The 422 message for a code that is not (or no longer) in ``list_name``.
+
+    It names the list and where its allowed codes are, so a client can look them up
+    instead of guessing; it never quotes the submitted value.
+    """
+    return (
+        f"Unbekannter Code aus der Codeliste {list_name}; "
+        f"erlaubte Codes: GET {reference_path(list_name)}."
+    )
+
+
+def code_list_of(field: fields.Field) -> str | None:
+    """The code list a field (made by :func:`code_of`) takes its codes from, or None."""
+    return field.metadata.get(CODE_LIST_KEY)
 
 
 def code_of(
@@ -85,23 +111,35 @@ def code_of(
     pattern: str = CODE_PATTERN,
     *,
     error: str = "Kein gültiger Code.",
+    choices: Iterable[str] | None = None,
     **kwargs: Any,
 ) -> fields.String:
-    """A code from the versioned code list ``list_name``.
+    """A code from the versioned code list ``list_name``, in a request or a response.
 
-    The schema checks the code's form, and the OpenAPI document states it and names
-    the list; whether the code is in the list's newest version the service checks
-    against the database (422 "Unbekannter Code."), because lists change by version.
+    The schema checks the code's form, and the OpenAPI document states it, names the
+    list (``x-code-list``) and links to it; whether the code is in the list's newest
+    version the service checks against the database (422, see
+    :func:`unknown_code_message`), because lists change by version. ``choices`` is for
+    the few lists a database constraint fixes (gender, citizenship group): the schema
+    then refuses anything else itself, and the document lists them as an enum.
+    Response schemas use it too: the document names the list there as well, and
+    ``?labels=de`` adds the code's German label (see :class:`OutputSchema`).
     """
     metadata = {
-        "description": f"Code aus der Codeliste {list_name} (GET /api/v1/reference/{list_name}); "
-        "ein Code, der dort fehlt oder zurückgezogen ist, gibt 422.",
-        "x-code-list": list_name,
+        "description": f"Code aus der Codeliste {list_name} "
+        f"(GET {reference_path(list_name)}); als Eingabe gibt ein Code, der dort fehlt "
+        "oder zurückgezogen ist, 422.",
+        CODE_LIST_KEY: list_name,
+        "x-code-list-url": reference_path(list_name),
         **kwargs.pop("metadata", {}),
     }
-    return fields.String(
-        validate=validate.Regexp(pattern, error=error), metadata=metadata, **kwargs
-    )
+    if choices is not None:
+        allowed = tuple(choices)
+        message = f"Unbekannter Code aus der Codeliste {list_name}; erlaubt: {', '.join(allowed)}."
+        check: validate.Validator = validate.OneOf(allowed, error=message)
+    else:
+        check = validate.Regexp(pattern, error=error)
+    return fields.String(validate=check, metadata=metadata, **kwargs)
 
 
 def not_future(value: Any) -> None:
