@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from mgz.core.errors import NotFoundError
@@ -195,6 +195,27 @@ class CodeErrors:
         """Report every code of ``codes`` not in ``list_name`` as ``path.N``."""
         for index, code in enumerate(codes or ()):
             self.check(f"{path}.{index}", list_name, code)
+
+
+def labels(session: Session, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
+    """The labels of the codes ``wanted`` ({list: codes}), withdrawn ones too, in one query.
+
+    This is the label source of ``?labels=de`` (mgz.core.schemas.OutputSchema): a
+    response's codes are looked up together, whatever lists they come from.
+    """
+    conditions = [
+        and_(ReferenceCode.list_name == name, ReferenceCode.code.in_(sorted(codes)))
+        for name, codes in wanted.items()
+        if codes
+    ]
+    if not conditions:
+        return {}
+    rows = session.execute(
+        select(ReferenceCode.list_name, ReferenceCode.code, ReferenceCode.label).where(
+            or_(*conditions)
+        )
+    )
+    return {(row.list_name, row.code): row.label for row in rows}
 
 
 def group_of(session: Session, list_name: str, code: str) -> str | None:
