@@ -29,6 +29,7 @@ from mgz.core.actor import Actor
 from mgz.core.config import ConfigError
 from mgz.core.db import database
 from mgz.core.demo import ORDER_DATA, run_demo_steps
+from mgz.core.german_help import germanise
 from mgz.core.server_log import logger_class
 from mgz.crypto import key_checks
 
@@ -216,6 +217,8 @@ cli.add_command(serve)
 cli.add_command(demo)
 for _group in CLI_GROUPS:
     cli.add_command(_group)
+# Help pages in German throughout, click's own words included (mgz.core.german_help).
+germanise(cli)
 
 
 def main() -> None:

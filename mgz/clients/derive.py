@@ -17,18 +17,17 @@ from sqlalchemy.orm import Session
 from mgz.clients.models import Client
 from mgz.reference import service as reference
 
-FREE_MOVEMENT_GROUPS = {"germany", "eu", "eea", "ch"}
-
 
 def citizenship_group(session: Session, nationality: Iterable[str]) -> str:
-    """Derive the statistical group from the nationalities (several allowed).
+    """Derive the statistical group (a code of ``citizenship_group``) from the nationalities.
 
-    Any EU/EEA/Swiss (or German) nationality gives ``eu``: freedom of movement applies
-    whatever else the person holds. Otherwise any third-country nationality gives
-    ``third_country``; only-stateless gives ``stateless``.
+    The country list groups every state into that list. Of several nationalities the
+    first group of ``eu``, ``third_country``, ``stateless`` wins: any EU/EEA/Swiss (or
+    German) nationality gives ``eu``, since freedom of movement applies whatever else
+    the person holds, and such a person is no third-country national for indicator 1.
     """
     groups = {reference.group_of(session, "country", code) for code in nationality}
-    if groups & FREE_MOVEMENT_GROUPS:
+    if "eu" in groups:
         return "eu"
     if "third_country" in groups:
         return "third_country"

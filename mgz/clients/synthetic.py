@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from mgz.audit.service import record
 from mgz.clients.case_numbers import format_case_number
-from mgz.clients.derive import FREE_MOVEMENT_GROUPS, age_on
+from mgz.clients.derive import age_on
 from mgz.clients.models import CaseNumberCounter, Client, client_advisers
 from mgz.core.actor import Actor
 from mgz.core.clock import today
@@ -210,13 +210,8 @@ def _client(rng: random.Random, groups: dict[str, dict[str, str | None]], now: d
     client.gender = weighted(
         rng, [("female", 47), ("male", 51), ("diverse", 1), ("unspecified", 1)]
     )
-    client.citizenship_group = (
-        "eu"
-        if country_group in FREE_MOVEMENT_GROUPS
-        else country_group
-        if country_group in {"third_country", "stateless"}
-        else "unknown"
-    )
+    # The country list groups every state into the client's own citizenship groups.
+    client.citizenship_group = country_group or "unknown"
     client.residence_status = status
     client.residence_status_group = status_group
     client.is_protection_seeker = status_group in groups["protection_seeker"]

@@ -54,7 +54,7 @@ def _answer_error(
     if not isinstance(value, str) or not reference.is_valid(
         session, item["code_list"], value, allow_withdrawn=allow_withdrawn
     ):
-        return reference.UNKNOWN_CODE
+        return reference.unknown_code(item["code_list"])
     return None
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+from flask import Flask, Response, current_app, g, json, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import (
     BadRequest,
     HTTPException,
@@ -23,7 +25,13 @@ from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
 from mgz.core import apidocs, errors, headers
 from mgz.core.query_guard import refuse_personal_query
-from mgz.core.schemas import MAX_INT32, MAX_NESTING
+from mgz.core.schemas import (
+    LABEL_LANGUAGES,
+    MAX_INT32,
+    MAX_NESTING,
+    has_code_fields,
+    request_labels,
+)
 
 API_PREFIX = "/api/v1"
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -48,11 +56,50 @@ class Api(SmorestApi):
         return errors.handle_http_exception(error)
 
 
+# ?labels=de on an operation whose response has code fields (mgz.core.schemas.OutputSchema).
+LABELS_PARAMETER = "labels"
+_LABELS_MARK = "_mgz_labels"
+_LABELS_DOC = {
+    "in": "query",
+    "name": LABELS_PARAMETER,
+    "required": False,
+    "description": "de: die Antwort nennt zu jedem Code auch seine deutsche Bezeichnung, "
+    "als <feld>_label (bei einer Liste von Codes <feld>_labels) neben dem Feld, aus der "
+    "Codeliste wie gerade geladen; ein Code, den keine Liste kennt, bekommt null. "
+    "Ein anderer Wert gibt 422.",
+    "schema": {"type": "string", "enum": list(LABEL_LANGUAGES)},
+}
+
+
+def _offers_labels() -> bool:
+    """Whether the operation of this request documents ?labels= (its response has codes)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) if view_class else view
+    return bool(getattr(handler, _LABELS_MARK, False))
+
+
+def _requested_labels() -> str | None:
+    """The value of ?labels=, checked: one of LABEL_LANGUAGES, once, or absent."""
+    values = request.args.getlist(LABELS_PARAMETER)
+    if not values:
+        return None
+    if len(values) != 1 or values[0] not in LABEL_LANGUAGES:
+        allowed = ", ".join(LABEL_LANGUAGES)
+        raise errors.InvalidInputError(
+            "Die Eingabe ist ungültig; die Meldungen je Feld stehen in errors.",
+            errors={LABELS_PARAMETER: [f"Erlaubt ist genau ein Wert: {allowed}."]},
+        )
+    return values[0]
+
+
 class Parser(FlaskParser):
     """webargs' parser with unknown query parameters refused, like unknown body fields.
 
     webargs drops unknown query parameters by default; a mistyped search
-    (``?lastname=``) would then silently become an unfiltered listing.
+    (``?lastname=``) would then silently become an unfiltered listing. ``labels`` is
+    not the operation's own parameter: where it is offered the parser leaves it to
+    :meth:`Blueprint.response`.
     """
 
     DEFAULT_UNKNOWN_BY_LOCATION = {  # noqa: RUF012 - webargs reads a class attribute
@@ -61,11 +108,58 @@ class Parser(FlaskParser):
         "querystring": RAISE,
     }
 
+    def load_querystring(self, req: Any, schema: Any) -> Any:
+        """The query string, without ``labels`` where the operation offers it."""
+        if LABELS_PARAMETER in req.args and _offers_labels():
+            args = MultiDict(
+                (key, value) for key, value in req.args.items(multi=True) if key != LABELS_PARAMETER
+            )
+            return self._makeproxy(args, schema)
+        return super().load_querystring(req, schema)
+
 
 class Blueprint(SmorestBlueprint):
-    """A flask-smorest blueprint mounted under /api/v1."""
+    """A flask-smorest blueprint mounted under /api/v1.
+
+    An operation whose response schema has code fields offers ``?labels=de``: the
+    parameter is checked, documented and passed to the response's dump, with no
+    code in the view.
+    """
 
     ARGUMENTS_PARSER = Parser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_labels_doc)
+
+    def response(self, status_code: Any, schema: Any = None, **kwargs: Any) -> Any:
+        """flask-smorest's response, plus ``?labels=`` if the schema has code fields."""
+        decorator = super().response(status_code, schema, **kwargs)
+        if schema is None or isinstance(schema, str) or not has_code_fields(schema):
+            return decorator
+
+        def with_labels(func: Any) -> Any:
+            @functools.wraps(func)
+            def labelled(*args: Any, **view_kwargs: Any) -> Any:
+                request_labels(_requested_labels())
+                return func(*args, **view_kwargs)
+
+            wrapped = decorator(labelled)
+            setattr(wrapped, _LABELS_MARK, True)
+            wrapped._apidoc = {**getattr(wrapped, "_apidoc", {}), "mgz_labels": True}
+            return wrapped
+
+        return with_labels
+
+    @staticmethod
+    def _prepare_labels_doc(doc: dict[str, Any], doc_info: dict[str, Any], **_kwargs: Any) -> Any:
+        if doc_info.get("mgz_labels"):
+            doc.setdefault("parameters", []).append(dict(_LABELS_DOC))
+            # A wrong ?labels= is a 422 even where the operation takes no other input.
+            doc.setdefault("responses", {}).setdefault(
+                "422", {"description": "Eingabe ungültig (z. B. labels)"}
+            )
+        return doc
 
 
 class IdConverter(IntegerConverter):
@@ -189,7 +283,13 @@ def init_api(app: Flask) -> Api:
     )
     app.url_map.converters["id"] = IdConverter
     app.url_map.converters["key"] = KeyConverter
-    api = Api(app, spec_kwargs={"extra_plugins": [apidocs.ProblemResponses()]})
+    api = Api(
+        app,
+        spec_kwargs={
+            "marshmallow_plugin": apidocs.MarshmallowPlugin(),
+            "extra_plugins": [apidocs.ProblemResponses()],
+        },
+    )
     api.ma_plugin.converter.add_attribute_function(apidocs.validator_notes)
     api.register_converter(KeyConverter, _key_schema)
     app.extensions["mgz.api"] = api

@@ -26,11 +26,15 @@ from typing import Any
 
 import swagger_ui_bundle
 from apispec import APISpec, BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin as BaseMarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_instance
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import Blueprint, Response, abort, current_app, render_template_string
 
 from mgz.core.access import public
 from mgz.core.errors import PROBLEM_MIMETYPE, PROBLEMS
 from mgz.core.headers import PAGE_CSP
+from mgz.core.schemas import OutputSchema, label_fields
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -111,6 +115,37 @@ def _statuses(method: str, operation: Mapping[str, Any], rule: Any) -> set[int]:
         # not JSON; a body is checked whether or not the operation takes one.
         statuses |= {400, 413, 415}
     return statuses
+
+
+class _CodeLabelConverter(OpenAPIConverter):
+    """apispec's converter; a response schema also lists the labels ``?labels=de`` adds."""
+
+    def schema2jsonschema(self, schema: Any) -> dict[str, Any]:
+        """The schema's JSON Schema plus ``<field>_label(s)`` beside each code field."""
+        jsonschema: dict[str, Any] = super().schema2jsonschema(schema)
+        instance = resolve_schema_instance(schema)
+        if not isinstance(instance, OutputSchema):
+            return jsonschema
+        properties = jsonschema.setdefault("properties", {})
+        for key, label_key, list_name in label_fields(instance):
+            note = (
+                f"nur mit ?labels=de: deutsche Bezeichnung des Codes in {key} "
+                f"(Codeliste {list_name}); null, wenn keine Liste ihn kennt"
+            )
+            label = {"type": "string", "nullable": True}
+            if label_key.endswith("_labels"):
+                properties.setdefault(
+                    label_key, {"type": "array", "items": label, "description": note}
+                )
+            else:
+                properties.setdefault(label_key, {**label, "description": note})
+        return jsonschema
+
+
+class MarshmallowPlugin(BaseMarshmallowPlugin):
+    """apispec's marshmallow plugin with the code labels of response schemas documented."""
+
+    Converter = _CodeLabelConverter
 
 
 def validator_notes(_converter: Any, field: Any, ret: dict[str, Any], **_kwargs: Any) -> dict:

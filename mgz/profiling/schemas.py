@@ -34,7 +34,8 @@ def _country(**kwargs: Any) -> fields.String:
     )
 
 
-_RATING = validate.OneOf(RATINGS)
+def _rating(**kwargs: Any) -> fields.String:
+    return code_of("need_rating", choices=RATINGS, **kwargs)
 
 
 def _unique(values: list[Any]) -> None:
@@ -95,20 +96,20 @@ class OtherLanguageSchema(InputSchema):
 class NeedsSchema(InputSchema):
     """Handlungsbedarf per key factor (Schlüsselgröße), each rated."""
 
-    qualification = fields.String(required=True, validate=_RATING)
-    capability = fields.String(required=True, validate=_RATING)
-    motivation = fields.String(required=True, validate=_RATING)
-    framework_conditions = fields.String(required=True, validate=_RATING)
+    qualification = _rating(required=True)
+    capability = _rating(required=True)
+    motivation = _rating(required=True)
+    framework_conditions = _rating(required=True)
 
 
 class FrameworkNeedsSchema(InputSchema):
     """Rahmenbedingungen in detail, each rated."""
 
-    childcare = fields.String(validate=_RATING)
-    housing = fields.String(validate=_RATING)
-    finances = fields.String(validate=_RATING)
-    mobility = fields.String(validate=_RATING)
-    residence_work_permit = fields.String(validate=_RATING)
+    childcare = _rating()
+    housing = _rating()
+    finances = _rating()
+    mobility = _rating()
+    residence_work_permit = _rating()
 
 
 class ProfilingCreateSchema(InputSchema):
@@ -138,7 +139,7 @@ class ProfilingCreateSchema(InputSchema):
     )
     needs = fields.Nested(NeedsSchema, required=True)
     framework_needs = fields.Nested(FrameworkNeedsSchema, load_default=dict)
-    main_need = fields.String(allow_none=True, validate=validate.OneOf(tuple(MAIN_NEED_TYPES)))
+    main_need = code_of("key_factor", choices=tuple(MAIN_NEED_TYPES), allow_none=True)
     health_remarks = fields.String(allow_none=True, validate=validate.Length(max=5000))
     profile_type = code_of("profile_type", required=True)
     override_reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
@@ -183,17 +184,17 @@ class ProfilingSchema(OutputSchema):
     other_languages = fields.List(fields.Dict())
     is_literate_latin = fields.Boolean(allow_none=True)
     driving_licences = fields.List(fields.String())
-    strengths = fields.List(fields.String())
+    strengths = fields.List(code_of("competence_class"))
     needs = fields.Function(_needs)
     framework_needs = fields.Dict()
-    main_need = fields.String(allow_none=True)
+    main_need = code_of("key_factor", allow_none=True)
     health_remarks = fields.String(allow_none=True)
-    suggested_profile_type = fields.String()
-    profile_type = fields.String()
-    profile_type_group = fields.String()
+    suggested_profile_type = code_of("profile_type")
+    profile_type = code_of("profile_type")
+    profile_type_group = code_of("profile_type_group")
     is_override = fields.Function(lambda p: p.profile_type != p.suggested_profile_type)
     override_reason = fields.String(allow_none=True)
-    integration_goal = fields.String()
+    integration_goal = code_of("integration_goal")
     next_steps = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
 

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from mgz.core.errors import NotFoundError
+from mgz.core.schemas import unknown_code_message
 from mgz.reference.models import (
     ReferenceCode,
     ReferenceListVersion,
@@ -167,7 +168,9 @@ def is_valid(session: Session, list_name: str, code: str, *, allow_withdrawn: bo
     return entry is not None and (allow_withdrawn or not entry.is_withdrawn)
 
 
-UNKNOWN_CODE = "Unbekannter Code."
+def unknown_code(list_name: str) -> str:
+    """The per-field message for a code missing from ``list_name``: names list and URL."""
+    return unknown_code_message(list_name)
 
 
 class CodeErrors:
@@ -175,7 +178,8 @@ class CodeErrors:
 
     Services that take codes collect their checks here (``check`` for one code,
     ``check_each`` for a list of codes, reported per position as ``field.N``) and merge
-    ``errors`` into their 422.
+    ``errors`` into their 422. Each message names the list and where its codes are
+    (``GET /api/v1/reference/{list}``): a client learns where to look, not just "no".
     """
 
     def __init__(self, session: Session) -> None:
@@ -185,12 +189,33 @@ class CodeErrors:
     def check(self, path: str, list_name: str, code: str | None) -> None:
         """Report ``code`` under ``path`` unless it is None or in ``list_name``."""
         if code is not None and not is_valid(self.session, list_name, code):
-            self.errors.setdefault(path, []).append(UNKNOWN_CODE)
+            self.errors.setdefault(path, []).append(unknown_code(list_name))
 
     def check_each(self, path: str, list_name: str, codes: Iterable[str] | None) -> None:
         """Report every code of ``codes`` not in ``list_name`` as ``path.N``."""
         for index, code in enumerate(codes or ()):
             self.check(f"{path}.{index}", list_name, code)
+
+
+def labels(session: Session, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
+    """The labels of the codes ``wanted`` ({list: codes}), withdrawn ones too, in one query.
+
+    This is the label source of ``?labels=de`` (mgz.core.schemas.OutputSchema): a
+    response's codes are looked up together, whatever lists they come from.
+    """
+    conditions = [
+        and_(ReferenceCode.list_name == name, ReferenceCode.code.in_(sorted(codes)))
+        for name, codes in wanted.items()
+        if codes
+    ]
+    if not conditions:
+        return {}
+    rows = session.execute(
+        select(ReferenceCode.list_name, ReferenceCode.code, ReferenceCode.label).where(
+            or_(*conditions)
+        )
+    )
+    return {(row.list_name, row.code): row.label for row in rows}
 
 
 def group_of(session: Session, list_name: str, code: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask.views import MethodView
@@ -10,10 +11,19 @@ from marshmallow import RAISE
 from mgz.core.access import ROLES, roles_required
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session
+from mgz.core.schemas import LABEL_SOURCE_EXTENSION
 from mgz.reference import service
 from mgz.reference.schemas import CodeListInfoSchema, CodeListQuerySchema, CodeListSchema
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1/reference", description="Codelisten")
+
+
+def _labels(wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
+    return service.labels(get_session(), wanted)
+
+
+# The code lists are the source of the labels that ?labels=de adds to every response.
+blp.record_once(lambda state: state.app.extensions.setdefault(LABEL_SOURCE_EXTENSION, _labels))
 
 
 @blp.route("")

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from mgz.cli import cli
+from mgz.core.german_help import ENGLISH_BOILERPLATE
 
 MGZ = str(Path(sys.executable).parent / "mgz")
 GROUPS = {
@@ -46,12 +47,13 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 def test_top_level_help_lists_every_command_group_without_configuration(tmp_path):
     result = _run(["--help"], {}, tmp_path)
     assert result.returncode == 0, result.stderr
+    assert [phrase for phrase in ENGLISH_BOILERPLATE if phrase in result.stdout] == []
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stderr == ""
     listed = set()
     in_commands = False
     for line in result.stdout.splitlines():
-        if line.strip() == "Commands:":
+        if line.strip() == "Befehle:":
             in_commands = True
         elif in_commands and line.startswith("  ") and line.strip():
             listed.add(line.split()[0])
@@ -68,7 +70,9 @@ def test_help_of_every_group_and_command_works_without_configuration(tmp_path):
         name = " ".join(path)
         assert result.returncode == 0, (name, result.stderr)
         assert "Traceback" not in result.stdout + result.stderr, name
-        assert result.stdout.startswith(f"Usage: mgz {name} "), (name, result.stdout)
+        assert result.stdout.startswith(f"Aufruf: mgz {name} "), (name, result.stdout)
+        english = [phrase for phrase in ENGLISH_BOILERPLATE if phrase in result.stdout]
+        assert english == [], (name, english)
     assert list(tmp_path.iterdir()) == []  # help created nothing (no instance folder)
 
 

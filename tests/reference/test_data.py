@@ -75,18 +75,16 @@ def test_eu_membership_is_exactly_the_27_states(lists):
         for c, e in countries.items()
         if e["group"] == "eu" and "territory_of" not in e["attributes"]
     }
-    assert sovereign_eu == EU_27 - {"DE"}
-    assert countries["DE"]["group"] == "germany"
+    efta = {c for c, e in countries.items() if e["attributes"].get("efta_member")}
+    assert sovereign_eu == EU_27 | efta
+    assert countries["DE"]["group"] == "eu"
 
 
 def test_eea_switzerland_and_special_codes_are_grouped(lists):
     countries = by_code(lists, "country")
-    assert {c for c, e in countries.items() if e["group"] == "eea" and not e["attributes"]} == {
-        "IS",
-        "LI",
-        "NO",
-    }
-    assert [c for c, e in countries.items() if e["group"] == "ch"] == ["CH"]
+    efta = {c for c, e in countries.items() if e["attributes"].get("efta_member")}
+    assert efta == {"IS", "LI", "NO", "CH"}
+    assert all(countries[code]["group"] == "eu" for code in efta)
     assert countries["XX"]["group"] == "stateless"
     assert countries["ZZ"]["group"] == "unknown"
     # Left the EU: third countries for the statistic.
@@ -100,7 +98,7 @@ def test_territories_follow_their_sovereigns_group(lists):
     for code, entry in countries.items():
         owner = entry["attributes"].get("territory_of")
         if owner:
-            assert countries[owner]["group"] in {entry["group"], "germany"}, code
+            assert countries[owner]["group"] == entry["group"], code
 
 
 def test_21_kommunen_17_einheitsgemeinden_and_4_samtgemeinden(lists):
