@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 
+from mgz.statistics.figures import YearFigure
 from mgz.statistics.indicators import IndicatorReport
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
@@ -20,9 +21,14 @@ PUBLISHED = "#8c6d1f"
 TARGET = "#b03a2e"
 
 
-def _value(figure: object) -> float | None:
-    value = getattr(figure, "value", None)
+def _value(figure: YearFigure, cumulative: bool) -> float | None:
+    value = figure.cumulative if cumulative else figure.value
     return float(value) if value is not None else None
+
+
+def _published(figures: list[YearFigure]) -> dict[int, float]:
+    """Published values per year (the sum of a year's published parts, e.g. per offer)."""
+    return {f.year: float(sum(f.published.values())) for f in figures if f.published}
 
 
 def render(
@@ -38,14 +44,22 @@ def render(
     indicator = report.indicator
     figure = Figure(figsize=(8, 4.8), dpi=100)
     axes = figure.add_subplot()
+    cumulative = indicator.target_is_cumulative
     years = [f.year for f in report.years]
-    values = [_value(f) for f in report.years]
+    values = [_value(f, cumulative) for f in report.years]
+    if published is None:
+        published = _published(report.years)
+    if cumulative:
+        # The yearly counts as bars; the line is their running total against the target.
+        yearly = [f.value or 0 for f in report.years]
+        axes.bar(years, yearly, color=COMPUTED, alpha=0.25, label="je Jahr (mgz)")
     final = [(y, v) for y, v, f in zip(years, values, report.years, strict=True)
              if v is not None and not f.provisional]  # fmt: skip
     provisional = [(y, v) for y, v, f in zip(years, values, report.years, strict=True)
                    if v is not None and f.provisional]  # fmt: skip
     axes.plot(years, [v if v is not None else float("nan") for v in values],
-              color=COMPUTED, linewidth=1.5, label="berechnet (mgz)")  # fmt: skip
+              color=COMPUTED, linewidth=1.5,
+              label="kumuliert seit 2017 (mgz)" if cumulative else "berechnet (mgz)")  # fmt: skip
     if final:
         axes.plot(*zip(*final, strict=True), "o", color=COMPUTED)
     if provisional:

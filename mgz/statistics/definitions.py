@@ -26,6 +26,9 @@ class Indicator:
     target_unit: str
     target_year: int
     target_note: str
+    # The target is a total over the years (indicator 10: 1,000 since 2017), not a
+    # level each year reaches.
+    target_is_cumulative: bool = False
 
 
 INDICATORS: dict[int, Indicator] = {
@@ -40,6 +43,31 @@ INDICATORS: dict[int, Indicator] = {
         target_unit="%",
         target_year=2022,
         target_note="mindestens 40 % bis Ende 2022",
+    ),
+    6: Indicator(
+        number=6,
+        title=(
+            "Anzahl der Teilnehmenden an landkreisfinanzierten Sprachkursangeboten "
+            "für neu aus dem Ausland zugezogene Erwachsene"
+        ),
+        definition_version="1.0",
+        target=0.0,
+        target_unit="",
+        target_year=2022,
+        target_note="0 bis 2022 (die Regelangebote übernehmen)",
+    ),
+    10: Indicator(
+        number=10,
+        title=(
+            "Anzahl der Integrationen Schutzsuchender aus dem Bereich des SGB II in "
+            "sozialversicherungspflichtige Beschäftigung (Arbeit, Ausbildung)"
+        ),
+        definition_version="1.0",
+        target=1000.0,
+        target_unit="",
+        target_year=2022,
+        target_note="1.000 insgesamt bis 2022 (kumuliert seit 2017)",
+        target_is_cumulative=True,
     ),
 }
 

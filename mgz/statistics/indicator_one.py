@@ -13,9 +13,7 @@ The denominator is the registration offices' figure, never estimated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session
@@ -23,26 +21,12 @@ from sqlalchemy.orm import Session
 from mgz.core.classification import statistical_table
 from mgz.core.db import Base
 from mgz.statistics import reference_figures
+from mgz.statistics.figures import YearFigure
 
 DENOMINATOR_KEY = "new_third_country_nationals_21plus"
 MIN_AGE = 21
 # Groups counted beside the indicator rather than in it.
 BESIDE_GROUPS = ("stateless", "unknown")
-
-
-@dataclass
-class YearFigure:
-    """Indicator 1 for one year."""
-
-    year: int
-    numerator: int
-    denominator: int | None
-    value: float | None
-    provisional: bool
-    reason: str | None = None
-    breakdowns: dict[str, int] = field(default_factory=dict)
-    beside: dict[str, int] = field(default_factory=dict)
-    denominator_source: dict[str, Any] | None = None
 
 
 def window_end(year: int) -> date:

@@ -12,8 +12,10 @@ from mgz.audit import service as audit
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
 from mgz.core.errors import InvalidInputError, NotFoundError
-from mgz.statistics import indicator_one, replica
+from mgz.statistics import indicator_one, indicator_six, indicator_ten, replica
 from mgz.statistics.definitions import FIRST_YEAR, INDICATORS, MAX_SERIES_YEARS, Indicator
+
+COMPUTE = {1: indicator_one.compute, 6: indicator_six.compute, 10: indicator_ten.compute}
 
 
 class UnknownIndicatorError(NotFoundError):
@@ -44,6 +46,7 @@ class IndicatorReport:
                 "unit": indicator.target_unit,
                 "by_year": indicator.target_year,
                 "note": indicator.target_note,
+                "cumulative": indicator.target_is_cumulative,
             },
             "years": self.years,
             "computed_at": self.computed_at,
@@ -102,7 +105,7 @@ def read_indicator(
         )
     low, high = years_asked(year, first, last, today)
     with replica.reading_session(session) as reading:
-        figures = indicator_one.compute(reading, low, high, today)
+        figures = COMPUTE[number](reading, low, high, today)
     details: dict[str, str | int | bool] = {"indicator": number, "from": low, "to": high}
     if chart is not None:
         details["chart"] = chart

@@ -26,6 +26,9 @@ class TargetSchema(OutputSchema):
     unit = fields.String(required=True)
     by_year = fields.Integer(required=True)
     note = fields.String(required=True)
+    cumulative = fields.Boolean(
+        required=True, metadata={"description": "Ziel ist eine Summe über die Jahre"}
+    )
 
 
 class DenominatorSourceSchema(OutputSchema):
@@ -40,11 +43,18 @@ class YearFigureSchema(OutputSchema):
     """The indicator in one year."""
 
     year = fields.Integer(required=True)
-    value = fields.Float(allow_none=True, metadata={"description": "Anteil in Prozent"})
-    numerator = fields.Integer(required=True)
+    value = fields.Float(
+        allow_none=True,
+        metadata={"description": "Indikator 1: Anteil in Prozent; 6 und 10: Anzahl"},
+    )
+    numerator = fields.Integer(allow_none=True)
     denominator = fields.Integer(allow_none=True)
     provisional = fields.Boolean(
-        required=True, metadata={"description": "vorläufig bis einschließlich 31. März Y+1"}
+        required=True,
+        metadata={
+            "description": "vorläufig: Indikator 1 bis einschließlich 31. März Y+1, "
+            "6 und 10 bis zum Ende des Jahres"
+        },
     )
     reason = fields.String(allow_none=True, metadata={"description": "warum value fehlt"})
     breakdowns = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -54,6 +64,17 @@ class YearFigureSchema(OutputSchema):
         metadata={"description": "Staatenlose und unbekannte Staatsangehörigkeit, nicht im Wert"},
     )
     denominator_source = fields.Nested(DenominatorSourceSchema, allow_none=True)
+    distinct_persons = fields.Integer(
+        allow_none=True, metadata={"description": "verschiedene Personen (6 und 10)"}
+    )
+    cumulative = fields.Integer(
+        allow_none=True, metadata={"description": "Indikator 10: Summe seit 2017"}
+    )
+    published = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "veröffentlichte Werte (Bezugsgrößen), nie eingerechnet"},
+    )
 
 
 class IndicatorReportSchema(OutputSchema):
