@@ -30,6 +30,7 @@ from mgz.core.api import init_api
 from mgz.core.db import Database
 from mgz.core.logs import configure_logging
 from mgz.core.outage import App, register_outage_handlers
+from mgz.courses import views as courses_views
 from mgz.crypto import cli as crypto_cli
 from mgz.crypto import key_checks
 from mgz.crypto import keys as crypto_keys
@@ -50,6 +51,8 @@ API_BLUEPRINTS = [
     profiling_views.blp,
     competences_views.checklists_blp,
     competences_views.blp,
+    courses_views.blp,
+    courses_views.referrals_blp,
 ]
 CLI_GROUPS: list[Any] = [
     *core_cli.COMMANDS,
