@@ -37,6 +37,7 @@ from mgz.crypto import keys as crypto_keys
 from mgz.profiling import views as profiling_views
 from mgz.reference import cli as reference_cli
 from mgz.reference import views as reference_views
+from mgz.statistics import views as statistics_views
 
 log = logging.getLogger("mgz.app")
 
@@ -53,6 +54,7 @@ API_BLUEPRINTS = [
     competences_views.blp,
     courses_views.blp,
     courses_views.referrals_blp,
+    statistics_views.blp,
 ]
 CLI_GROUPS: list[Any] = [
     *core_cli.COMMANDS,
