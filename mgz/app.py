@@ -30,6 +30,7 @@ from mgz.core.api import init_api
 from mgz.core.db import Database
 from mgz.core.logs import configure_logging
 from mgz.core.outage import App, register_outage_handlers
+from mgz.courses import synthetic as courses_synthetic  # noqa: F401 - registers the demo step
 from mgz.courses import views as courses_views
 from mgz.crypto import cli as crypto_cli
 from mgz.crypto import key_checks
