@@ -21,6 +21,7 @@ PERSONAL = {
     "profiling": ("notes", "health_remarks"),
     "qualification": ("title", "notes"),
     "assessment": ("answers",),
+    "course_referral": ("remarks",),
 }
 
 
