@@ -30,6 +30,8 @@ from mgz.core.api import init_api
 from mgz.core.db import Database
 from mgz.core.logs import configure_logging
 from mgz.core.outage import App, register_outage_handlers
+from mgz.courses import synthetic as courses_synthetic  # noqa: F401 - registers the demo step
+from mgz.courses import views as courses_views
 from mgz.crypto import cli as crypto_cli
 from mgz.crypto import key_checks
 from mgz.crypto import keys as crypto_keys
@@ -39,6 +41,7 @@ from mgz.profiling import views as profiling_views
 from mgz.reference import cli as reference_cli
 from mgz.reference import views as reference_views
 from mgz.statistics import cli as statistics_cli
+from mgz.statistics import course_report_views
 from mgz.statistics import replica as statistics_replica
 from mgz.statistics import views as statistics_views
 
@@ -59,6 +62,9 @@ API_BLUEPRINTS = [
     placements_views.follow_ups_blp,
     placements_views.benefits_blp,
     placements_views.measures_blp,
+    courses_views.blp,
+    courses_views.referrals_blp,
+    course_report_views.blp,
     statistics_views.blp,
 ]
 CLI_GROUPS: list[Any] = [

@@ -9,6 +9,7 @@ from mgz.clients import models as clients_models  # noqa: F401 - registers the t
 from mgz.competences import models as competences_models  # noqa: F401 - registers the tables
 from mgz.consultations import models as consultations_models  # noqa: F401 - registers the tables
 from mgz.core.db import Base
+from mgz.courses import models as courses_models  # noqa: F401 - registers the tables
 from mgz.crypto import models as crypto_models  # noqa: F401 - registers the tables
 from mgz.placements import models as placements_models  # noqa: F401 - registers the tables
 from mgz.profiling import models as profiling_models  # noqa: F401 - registers the tables

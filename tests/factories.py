@@ -32,6 +32,10 @@ from mgz.consultations.models import Consultation
 from mgz.consultations.schemas import ConsultationCreateSchema
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
+from mgz.courses import catalogue as courses_catalogue
+from mgz.courses import referrals as courses_referrals
+from mgz.courses.models import Course, CourseReferral
+from mgz.courses.schemas import CourseCreateSchema, ReferralCreateSchema
 from mgz.placements import service as placements_service
 from mgz.placements.models import Benefit, Placement
 from mgz.placements.schemas import BenefitCreateSchema, PlacementCreateSchema
@@ -187,3 +191,51 @@ def make_caseload(
         seed=seed,
         adviser_id=adviser.id if adviser else None,
     )
+
+
+# --- KIM: courses and course referrals through the services -----------------------------
+
+
+def course_values(**overrides: Any) -> dict[str, Any]:
+    """A valid course (as JSON): a county-funded Deutsch-Treff in Melle, 12 places."""
+    body: dict[str, Any] = {
+        "course_type": "DEUTSCH_TREFF",
+        "funding": "LANDKREIS",
+        "provider": "Testträger Sprachschule",
+        "municipality": "03459024",
+        "address": "Kursweg 1",
+        "starts_on": "2024-04-01",
+        "ends_on": "2030-12-31",
+        "schedule": "PART_TIME",
+        "target_level": "A2",
+        "teaching_units": 100,
+        "capacity": 12,
+        "childcare_offered": True,
+    }
+    body.update(overrides)
+    return body
+
+
+def make_course(db: Session, actor: Actor | None = None, **overrides: Any) -> Course:
+    """A course made by ``create_course`` (audited as ``course.create``)."""
+    data = CourseCreateSchema().load(course_values(**overrides))
+    return courses_catalogue.create_course(db, actor or Actor.system("tests"), data)
+
+
+def make_referral(
+    db: Session, actor: Actor, client: Client, course: Course | None = None, **overrides: Any
+) -> CourseReferral:
+    """A referral made by ``create_referral``: to ``course``, else to a course type.
+
+    Referred on 2024-04-02 unless ``referred_on`` says otherwise (``None``: planned).
+    """
+    body: dict[str, Any] = {"referred_on": "2024-04-02", **overrides}
+    if course is not None:
+        body.setdefault("course_id", str(course.id))
+    else:
+        body.setdefault("course_type", "ALLG")
+    if body["referred_on"] is None:
+        del body["referred_on"]
+    data = ReferralCreateSchema().load(body)
+    case = CaseAccess(db, actor, AccessPolicy("team"))
+    return courses_referrals.create_referral(case, client.id, data)

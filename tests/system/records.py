@@ -9,6 +9,7 @@ from tests.clients.conftest import intake
 from tests.competences.conftest import CHECKLISTS, answers_for, checklist_items
 from tests.competences.test_qualifications_api import qualification
 from tests.consultations.test_consultations_api import first_talk
+from tests.factories import course_values
 from tests.profiling.conftest import profiling_body
 from tests.system.server import MgzServer
 
@@ -36,8 +37,8 @@ def publish_checklist(server: MgzServer, admin_token: str) -> dict[str, Any]:
 
 
 def write_file(server: MgzServer, tokens: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """A client with a consultation, profiling, qualification, assessment, placement,
-    benefit period and measure.
+    """A client with a consultation, profiling, qualification, assessment, course referral,
+    placement, benefit period and measure.
 
     Returns what the server answered for each, keyed by record kind, with the path
     that reads it back.
@@ -47,6 +48,7 @@ def write_file(server: MgzServer, tokens: dict[str, str]) -> dict[str, dict[str,
     client = created(server, "/clients", adviser, intake())
     base = f"/clients/{client['id']}"
     records = {"client": (base, client)}
+    course = created(server, "/courses", adviser, course_values())
     for kind, suffix, body in (
         ("consultation", "/consultations", first_talk()),
         ("profiling", "/profilings", profiling_body()),
@@ -70,6 +72,11 @@ def write_file(server: MgzServer, tokens: dict[str, str]) -> dict[str, dict[str,
             "measure",
             "/measures",
             {"kind": "WEITERBILDUNG", "starts_on": "2024-05-06", "provider": "Lernwerk Test"},
+        ),
+        (
+            "course_referral",
+            "/course-referrals",
+            {"course_id": course["id"], "referred_on": "2024-04-02", "remarks": "Vermerk."},
         ),
     ):
         record = created(server, base + suffix, adviser, body)

@@ -24,6 +24,7 @@ PERSONAL = {
     "placement": ("remarks",),
     "benefit": ("remarks",),
     "measure": ("provider", "remarks"),
+    "course_referral": ("remarks",),
 }
 
 

@@ -1,0 +1,1 @@
+"""KIM (goal 26): the course catalogue, course referrals of clients, waiting lists."""
