@@ -75,3 +75,13 @@ def test_renders_on_a_machine_without_display_or_matplotlib_cache(tmp_path):
     )
     assert done.returncode == 0, done.stderr.decode()
     assert _png_size(done.stdout) == (800, 480)
+
+
+def test_charts_of_indicators_six_and_ten_render(login_as):
+    statistician = login_as("statistician")
+    for number in (6, 10):
+        png = statistician.get(
+            f"/api/v1/statistics/indicators/{number}/chart.png?from=2017&to=2024"
+        )
+        assert png.status_code == 200, number
+        assert _png_size(png.data) == (800, 480)
