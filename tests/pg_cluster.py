@@ -147,9 +147,10 @@ class PostgresCluster:
             for path in (replica.base, replica.sockets, replica.logfile):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
         replica.base.chmod(0o755)
-        # -R writes standby.signal and primary_conninfo; -X stream copies the WAL too.
+        # -R writes standby.signal and primary_conninfo; -X stream copies the WAL too;
+        # -c fast: an immediate checkpoint (the default spreads it over minutes).
         self._run(
-            _pg_bin("pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream",
+            _pg_bin("pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream", "-c", "fast",
             "-h", str(self.sockets), "-p", str(self.port), "-U", "postgres",
         )  # fmt: skip
         options = (
