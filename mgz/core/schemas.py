@@ -127,13 +127,19 @@ def code_of(
     Response schemas use it too: the document names the list there as well, and
     ``?labels=de`` adds the code's German label (see :class:`OutputSchema`).
     """
+    extra = dict(kwargs.pop("metadata", {}))
+    # A field's own description goes before the list's, never instead of it: the
+    # document must name the list and link to it on every code field.
+    own = extra.pop("description", None)
+    description = (
+        f"Code aus der Codeliste {list_name} (GET {reference_path(list_name)}); als Eingabe "
+        "gibt ein Code, der dort fehlt oder zurückgezogen ist, 422."
+    )
     metadata = {
-        "description": f"Code aus der Codeliste {list_name} "
-        f"(GET {reference_path(list_name)}); als Eingabe gibt ein Code, der dort fehlt "
-        "oder zurückgezogen ist, 422.",
+        "description": f"{own} {description}" if own else description,
         CODE_LIST_KEY: list_name,
         "x-code-list-url": reference_path(list_name),
-        **kwargs.pop("metadata", {}),
+        **extra,
     }
     if choices is not None:
         allowed = tuple(choices)

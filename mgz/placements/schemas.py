@@ -66,10 +66,7 @@ class _PlacementFields(InputSchema):
     residence_status = code_of(
         "residence_status",
         allow_none=True,
-        metadata={
-            "description": "Stand bei der Vermittlung, Code aus der Codeliste residence_status "
-            "(GET /api/v1/reference/residence_status); fehlt er, gilt der Stand der Akte."
-        },
+        metadata={"description": "Stand bei der Vermittlung; fehlt er, gilt der Stand der Akte."},
     )
     receives_sgb2 = fields.Boolean(
         allow_none=True,

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import fields
 
-from mgz.core.schemas import OutputSchema
+from mgz.core.schemas import OutputSchema, code_of
 
 _SUPPRESSED = {"type": "string", "enum": ["x"], "description": "unterdrückt (kleine Fallzahl)"}
 
@@ -48,8 +48,8 @@ class ReportCourseSchema(OutputSchema):
     """A course a row of the places table stands for."""
 
     id = fields.String()
-    course_type = fields.String()
-    municipality = fields.String()
+    course_type = code_of("course_type")
+    municipality = code_of("municipality")
     capacity = fields.Integer()
     starts_on = fields.Date()
 
