@@ -1,4 +1,4 @@
-"""token_roles: scoped API tokens
+"""token_roles, break-glass reason codes: scoped API tokens; a coded reason per break glass
 
 Revision ID: 0011
 Revises: 0010
@@ -10,6 +10,9 @@ auditor, admin), never ``adviser``: a token of an adviser issued by an operator
 before would otherwise go on reading client files. A token left without any role
 is refused from now on; a new one is made under the rules of mgz.auth.service.tokens. Roles that
 need a second factor are refused at every request anyway.
+
+``break_glass_accesses.reason_code`` is the code (list ``break_glass_reason``) of
+why a file was opened; older rows, which have only free text, get ``other``.
 """
 
 from collections.abc import Sequence
@@ -45,7 +48,14 @@ def upgrade() -> None:
         "SELECT t.id, r.role FROM api_tokens t JOIN user_roles r ON r.user_id = t.user_id "
         "WHERE r.role IN ('statistician', 'auditor', 'admin')"
     )
+    with op.batch_alter_table("break_glass_accesses") as batch:
+        batch.add_column(sa.Column("reason_code", sa.String(32), nullable=True))
+    op.execute("UPDATE break_glass_accesses SET reason_code = 'other'")
+    with op.batch_alter_table("break_glass_accesses") as batch:
+        batch.alter_column("reason_code", existing_type=sa.String(32), nullable=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("break_glass_accesses") as batch:
+        batch.drop_column("reason_code")
     op.drop_table("api_token_roles")
