@@ -23,7 +23,7 @@ from mgz.core.errors import ForbiddenError, NotFoundError
 from mgz.core.unit_of_work import keep_rows
 from mgz.crypto.errors import SubjectShreddedError
 from mgz.crypto.models import DataKey
-from mgz.reference.service import UNKNOWN_CODE, is_valid
+from mgz.reference.service import UNKNOWN_CODE, UnknownListError, is_valid
 
 register(
     Setting(
@@ -95,8 +95,17 @@ def _reason_errors(session: Session, code: str | None, text: str | None) -> dict
         errors[REASON_CODE_HEADER] = [
             "Grund fehlt: ein Code der Liste break_glass_reason (z. B. emergency)."
         ]
-    elif not is_valid(session, BREAK_GLASS_REASONS, code):
-        errors[REASON_CODE_HEADER] = [UNKNOWN_CODE]
+    else:
+        try:
+            known = is_valid(session, BREAK_GLASS_REASONS, code)
+        except UnknownListError:
+            # Not loaded yet (`mgz reference load` after the upgrade): no break glass.
+            errors[REASON_CODE_HEADER] = [
+                "Die Codeliste break_glass_reason ist nicht geladen (mgz reference load)."
+            ]
+        else:
+            if not known:
+                errors[REASON_CODE_HEADER] = [UNKNOWN_CODE]
     if text is not None and len(text) > REASON_MAX:
         errors[REASON_HEADER] = [f"Höchstens {REASON_MAX} Zeichen."]
     elif code == "other" and len(text or "") < REASON_MIN_OTHER:

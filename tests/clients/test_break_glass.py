@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from mgz.clients.access import AccessPolicy, AccessReasonRequiredError, CaseAccess
 from mgz.clients.break_glass import break_glass_accesses
@@ -12,6 +12,7 @@ from mgz.clients.models import BreakGlassAccess, Client
 from mgz.core import migrations
 from mgz.core.actor import Actor
 from mgz.core.db import make_engine, utcnow
+from mgz.reference.models import ReferenceCode, ReferenceListVersion
 from tests.clients.conftest import create
 from tests.conftest import events, last_seq
 
@@ -80,6 +81,19 @@ def test_the_reason_code_is_in_the_event_the_text_only_encrypted(
     assert logged.status_code == 200
     assert logged.get_json()["items"][0]["details"]["reason"] == "substitute"
     assert "Testfrau" not in logged.get_data(as_text=True)
+
+
+def test_without_the_code_list_loaded_no_break_glass_is_possible(adviser, other_adviser, db):
+    body = create(adviser)
+    db.execute(delete(ReferenceCode).where(ReferenceCode.list_name == "break_glass_reason"))
+    db.execute(
+        delete(ReferenceListVersion).where(ReferenceListVersion.list_name == "break_glass_reason")
+    )
+    db.flush()
+    response = other_adviser.get(url(body), headers=break_glass("emergency"))
+    assert response.status_code == 403
+    assert "mgz reference load" in response.get_json()["errors"]["X-Access-Reason-Code"][0]
+    assert db.scalars(select(BreakGlassAccess)).all() == []
 
 
 def test_a_code_without_text_will_do_except_for_other(app, adviser, other_adviser, db):
