@@ -66,7 +66,10 @@ class _PlacementFields(InputSchema):
     residence_status = code_of(
         "residence_status",
         allow_none=True,
-        metadata={"description": "Stand bei der Vermittlung; fehlt er, gilt der Stand der Akte."},
+        metadata={
+            "description": "Stand bei der Vermittlung, Code aus der Codeliste residence_status "
+            "(GET /api/v1/reference/residence_status); fehlt er, gilt der Stand der Akte."
+        },
     )
     receives_sgb2 = fields.Boolean(
         allow_none=True,
@@ -109,12 +112,12 @@ class PlacementSchema(OutputSchema):
     version = fields.Integer()
     adviser_id = fields.Integer(allow_none=True)
     placed_on = fields.Date()
-    kind = fields.String()
+    kind = code_of("placement_outcome")
     kldb_code = fields.String()
     weekly_hours = fields.Float(allow_none=True)
-    employer_sector = fields.String(allow_none=True)
-    residence_status = fields.String(allow_none=True)
-    residence_status_group = fields.String(allow_none=True)
+    employer_sector = code_of("employer_sector", allow_none=True)
+    residence_status = code_of("residence_status", allow_none=True)
+    residence_status_group = code_of("residence_status_group", allow_none=True)
     receives_sgb2 = fields.Boolean(allow_none=True)
     follow_up_due_on = fields.Date()
     follow_up_checked_on = fields.Date(allow_none=True)
@@ -151,7 +154,7 @@ class FollowUpDueSchema(OutputSchema):
     client_id = fields.UUID()
     case_number = fields.String()
     placed_on = fields.Date()
-    kind = fields.String()
+    kind = code_of("placement_outcome")
     follow_up_due_on = fields.Date()
 
 
@@ -203,7 +206,7 @@ class BenefitSchema(OutputSchema):
     id = fields.UUID()
     client_id = fields.UUID()
     version = fields.Integer()
-    kind = fields.String()
+    kind = code_of("benefit_kind")
     from_on = fields.Date()
     to_on = fields.Date(allow_none=True)
     remarks = fields.String(allow_none=True)
@@ -267,7 +270,7 @@ class MeasureSchema(OutputSchema):
     id = fields.UUID()
     client_id = fields.UUID()
     version = fields.Integer()
-    kind = fields.String()
+    kind = code_of("measure_kind")
     provider = fields.String(allow_none=True)
     starts_on = fields.Date()
     ends_on = fields.Date(allow_none=True)

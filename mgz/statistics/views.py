@@ -54,37 +54,48 @@ class Indicator(MethodView):
         return report.as_body()
 
 
-@blp.route("/indicators/<id:number>/chart.<any(svg, png):fmt>")
-class IndicatorChart(MethodView):
-    """The indicator's series as a chart, against its target."""
+def _chart(query: dict[str, Any], number: int, fmt: str) -> Response:
+    report = indicators.read_indicator(
+        get_session(),
+        current_actor(),
+        number,
+        year=query.get("year"),
+        first=query.get("first"),
+        last=query.get("last"),
+        today=today(),
+        chart=fmt,
+    )
+    return Response(charts.render(report, fmt), mimetype=charts.FORMATS[fmt])
+
+
+def _image(mimetype: str, schema: dict[str, str]) -> dict[str, Any]:
+    return {"200": {"description": "Diagramm", "content": {mimetype: {"schema": schema}}}}
+
+
+@blp.route("/indicators/<id:number>/chart.svg")
+class IndicatorChartSvg(MethodView):
+    """The indicator's series as an SVG chart, against its target."""
 
     @roles_required(*STATISTICS_ROLES)
     @blp.arguments(IndicatorQuerySchema, location="query", unknown=RAISE)
-    @blp.doc(
-        responses={
-            "200": {
-                "description": "Diagramm (SVG oder PNG)",
-                "content": {
-                    "image/svg+xml": {"schema": {"type": "string"}},
-                    "image/png": {"schema": {"type": "string", "format": "binary"}},
-                },
-            }
-        }
-    )
+    @blp.doc(responses=_image("image/svg+xml", {"type": "string"}))
     @blp.alt_response(404, description="Indikator unbekannt")
-    def get(self, query: dict[str, Any], number: int, fmt: str) -> Response:
-        """Diagramm eines Indikators: Reihe, Ziel, vorläufige Jahre markiert."""
-        report = indicators.read_indicator(
-            get_session(),
-            current_actor(),
-            number,
-            year=query.get("year"),
-            first=query.get("first"),
-            last=query.get("last"),
-            today=today(),
-            chart=fmt,
-        )
-        return Response(charts.render(report, fmt), mimetype=charts.FORMATS[fmt])
+    def get(self, query: dict[str, Any], number: int) -> Response:
+        """Diagramm eines Indikators als SVG: Reihe, Ziel, vorläufige Jahre markiert."""
+        return _chart(query, number, "svg")
+
+
+@blp.route("/indicators/<id:number>/chart.png")
+class IndicatorChartPng(MethodView):
+    """The indicator's series as a PNG chart, against its target."""
+
+    @roles_required(*STATISTICS_ROLES)
+    @blp.arguments(IndicatorQuerySchema, location="query", unknown=RAISE)
+    @blp.doc(responses=_image("image/png", {"type": "string", "format": "binary"}))
+    @blp.alt_response(404, description="Indikator unbekannt")
+    def get(self, query: dict[str, Any], number: int) -> Response:
+        """Diagramm eines Indikators als PNG: Reihe, Ziel, vorläufige Jahre markiert."""
+        return _chart(query, number, "png")
 
 
 def _with_current(figures: list[Any]) -> list[dict[str, Any]]:
