@@ -23,7 +23,7 @@ from mgz.core.errors import ForbiddenError, NotFoundError
 from mgz.core.unit_of_work import keep_rows
 from mgz.crypto.errors import SubjectShreddedError
 from mgz.crypto.models import DataKey
-from mgz.reference.service import UNKNOWN_CODE, UnknownListError, is_valid
+from mgz.reference.service import UnknownListError, is_valid, unknown_code
 
 register(
     Setting(
@@ -105,7 +105,7 @@ def _reason_errors(session: Session, code: str | None, text: str | None) -> dict
             ]
         else:
             if not known:
-                errors[REASON_CODE_HEADER] = [UNKNOWN_CODE]
+                errors[REASON_CODE_HEADER] = [unknown_code("break_glass_reason")]
     if text is not None and len(text) > REASON_MAX:
         errors[REASON_HEADER] = [f"Höchstens {REASON_MAX} Zeichen."]
     elif code == "other" and len(text or "") < REASON_MIN_OTHER:
