@@ -211,8 +211,21 @@ def other_adviser(app: Flask, db: Session) -> FlaskClient:
 # --- audit look-ups (plain functions, for any test) ------------------------------------
 
 
+TOKEN_DETAILS = ("token", "token_roles")
+
+
+def _split_details(raw: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    details = json.loads(raw) if raw else {}
+    token = {key: details.pop(key) for key in TOKEN_DETAILS if key in details}
+    return details, token
+
+
 def events(db: Session, action: str | None = None, since: int = 0) -> list[dict[str, Any]]:
-    """Audit events written so far (after ``since``), decoded."""
+    """Audit events written so far (after ``since``), decoded.
+
+    ``details`` are those the service recorded; what ``mgz.audit.service.record``
+    adds for a request with an API token (its id and roles) is under ``token``.
+    """
     db.expire_all()
     query = select(AuditEvent).where(AuditEvent.seq > since).order_by(AuditEvent.seq)
     if action:
@@ -223,7 +236,8 @@ def events(db: Session, action: str | None = None, since: int = 0) -> list[dict[
             "object_type": e.object_type,
             "object_id": e.object_id,
             "fields": json.loads(e.fields),
-            "details": json.loads(e.details) if e.details else {},
+            "details": _split_details(e.details)[0],
+            "token": _split_details(e.details)[1],
             "outcome": e.outcome,
             "actor_user_id": e.actor_user_id,
             "request_id": e.request_id,

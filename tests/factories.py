@@ -17,11 +17,13 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mgz.auth import service as auth_service
-from mgz.auth.models import User, UserRole
+from mgz.auth.models import ApiToken, User, UserRole
 from mgz.auth.passwords import hash_password
+from mgz.auth.service import _sha256
 from mgz.clients import service as clients_service
 from mgz.clients import synthetic
 from mgz.clients.access import AccessPolicy, CaseAccess
@@ -70,14 +72,27 @@ def make_user(
     return user
 
 
-def make_token(db: Session, user: User, *, days: int = 30) -> str:
-    """A personal API token for ``user``; returns the secret."""
+def make_token(
+    db: Session,
+    user: User,
+    *,
+    days: int = 30,
+    roles: Iterable[str] | None = None,
+    totp_required_roles: Iterable[str] = (),
+) -> str:
+    """A personal API token for ``user`` with ``roles`` (default: all of theirs).
+
+    Created by the user themself, the one case in which a token may carry a role
+    that sees personal data (mgz.auth.service.tokens). Returns the secret.
+    """
     _token, raw = auth_service.create_token(
         db,
-        Actor.system("tests"),
+        Actor(user.id, user.username, user.roles),
         user,
         "test",
         timedelta(days=days),
+        sorted(user.roles) if roles is None else roles,
+        totp_required_roles=frozenset(totp_required_roles),
     )
     db.flush()
     return raw
@@ -90,8 +105,12 @@ def signed_in_client(app: Flask, db: Session, user: User, *, via: str = "token")
     cookie as the login endpoint does, with the CSRF token sent on every request.
     """
     client = app.test_client()
+    client.token_id = None  # type: ignore[attr-defined]
     if via == "token":
-        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_token(db, user)}"
+        raw = make_token(db, user)
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
+        token = db.scalars(select(ApiToken).where(ApiToken.token_hash == _sha256(raw))).one()
+        client.token_id = str(token.id)  # type: ignore[attr-defined]
     else:
         raw = auth_service.start_session(db, user, None)
         db.flush()

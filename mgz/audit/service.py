@@ -97,6 +97,13 @@ def record(
         if not FIELD.match(name):
             raise AuditUsageError("audit fields must be field names")
     cleaned = _clean_details(details)
+    if actor is not None and actor.token_id is not None:
+        # A request with an API token: which token, and the roles it could use.
+        cleaned = {
+            **(cleaned or {}),
+            "token": actor.token_id,
+            "token_roles": "+".join(sorted(actor.roles)),
+        }
     event = AuditEvent(
         occurred_at=utcnow(),
         actor_user_id=actor.user_id if actor else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from mgz.auth import passwords, service
-from mgz.auth.settings import TOKEN_MAX_DAYS
+from mgz.auth.settings import TOKEN_MAX_DAYS, totp_required_roles
 from mgz.core.access import ROLES
 from mgz.core.actor import Actor
 from mgz.core.db import session_scope
@@ -167,7 +167,16 @@ def users_enable_totp(username: str) -> None:
     type=click.IntRange(1, TOKEN_MAX_DAYS),
     help="Gültigkeit in Tagen.",
 )
-def tokens_create(username: str, label: str, days: int) -> None:
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(ROLES),
+    help="Rolle, die das Token nutzen darf (mehrfach); ohne Angabe die Rollen des Kontos "
+    "ohne Zugriff auf Klientendaten. Rollen mit zweitem Faktor oder mit Klientendaten "
+    "werden abgelehnt.",
+)
+def tokens_create(username: str, label: str, days: int, roles: tuple[str, ...]) -> None:
     """Create a personal API token; it is shown once and stored only as a hash."""
     with work_scope(current_app) as db:
         try:
@@ -178,11 +187,51 @@ def tokens_create(username: str, label: str, days: int) -> None:
                 user,
                 label,
                 timedelta(days=days),
+                roles or None,
+                totp_required_roles=totp_required_roles(current_app.config),
             )
         except DomainError as error:
             _fail(error)
-    click.echo(f"Token {token.id} für {user.username}, gültig bis {token.expires_at:%Y-%m-%d}")
+    click.echo(
+        f"Token {token.id} für {user.username} ({', '.join(token.role_list)}), "
+        f"gültig bis {token.expires_at:%Y-%m-%d}"
+    )
     click.echo(f"Token (wird nicht wieder angezeigt): {raw}")
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else "-"
+
+
+@tokens_group.command(
+    "list",
+    help="API-Tokens mit Konto, Rollen, Erstellung, Ablauf, letzter Nutzung und Widerruf "
+    "anzeigen (ohne Geheimnis).",
+)
+@click.option("--user", "username", default=None, help="Nur die Tokens dieses Kontos.")
+def tokens_list(username: str | None) -> None:
+    """List API tokens with user, roles, creation, expiry, last use and revocation."""
+    with session_scope(current_app) as db:
+        try:
+            user = service.user_by_name(db, username) if username is not None else None
+        except DomainError as error:
+            _fail(error)
+        names = {u.id: u.username for u in service.list_users(db)}
+        click.echo("id\tKonto\tRollen\terstellt\tläuft ab\tzuletzt genutzt\twiderrufen")
+        for token in service.list_tokens(db, user):
+            click.echo(
+                "\t".join(
+                    [
+                        str(token.id),
+                        names.get(token.user_id, "-"),
+                        ",".join(token.role_list) or "-",
+                        _day(token.created_at),
+                        _day(token.expires_at),
+                        _day(token.last_used_at),
+                        _day(token.revoked_at),
+                    ]
+                )
+            )
 
 
 @tokens_group.command("revoke", help="API-Token sofort widerrufen.")

@@ -1,4 +1,4 @@
-"""Accounts and their credentials: users, roles, sessions, API tokens, failed logins.
+"""Accounts and their credentials: users, roles, sessions, scoped API tokens, failed logins.
 
 No credential is stored in a form that logs a caller in: passwords as scrypt hashes,
 session ids and API tokens as SHA-256 of a 256-bit random value, TOTP seeds encrypted
@@ -121,6 +121,36 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(info=classified("technical"))
     revoked_at: Mapped[datetime | None] = mapped_column(info=classified("technical"))
     last_used_at: Mapped[datetime | None] = mapped_column(info=classified("technical"))
+
+    # The roles the token may use, named at creation; a request acts with those of
+    # them its user still holds (mgz.auth.service.tokens).
+    role_rows: Mapped[list[ApiTokenRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles named at creation (not yet cut to the user's current roles)."""
+        return frozenset(row.role for row in self.role_rows)
+
+    @property
+    def role_list(self) -> list[str]:
+        """The roles in a stable order, for listings."""
+        return sorted(self.roles)
+
+
+class ApiTokenRole(Base):
+    """One role an API token may use."""
+
+    __tablename__ = "api_token_roles"
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),)
+
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=classified("technical"),
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True, info=classified("staff"))
 
 
 class LoginFailure(Base):

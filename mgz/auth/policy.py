@@ -25,6 +25,8 @@ from mgz.auth import service
 from mgz.auth import settings as _settings  # noqa: F401 - declares the settings read here
 from mgz.auth.errors import AuthenticationError, CsrfError
 from mgz.auth.service import LoginPolicy, Principal
+from mgz.auth.service.tokens import TokenRefusedError
+from mgz.auth.settings import totp_required_roles
 from mgz.core.access import PUBLIC_ENDPOINTS, Policy, policy_of, public, roles_required
 from mgz.core.actor import SESSION_ACTOR_KEY, Actor, register_actor_provider
 from mgz.core.db import get_session
@@ -80,7 +82,13 @@ def _load_from_token(_request: Any) -> SignedInUser | None:
     if raw is None:
         return None
     db = get_session()
-    principal = service.load_token(db, raw)
+    try:
+        principal = service.load_token(
+            db, raw, totp_required_roles=totp_required_roles(current_app.config)
+        )
+    except TokenRefusedError as refusal:
+        g.mgz_token_refusal = refusal  # _enforce answers with its reason
+        return None
     _commit_if_changed(db)  # the last use, recorded at most once a minute
     return SignedInUser(principal) if principal else None
 
@@ -119,7 +127,8 @@ def _enforce() -> None:
     if policy.is_public:
         return
     if not current_user.is_authenticated:
-        raise _refused(policy, AuthenticationError("Bitte melden Sie sich an."))
+        refusal = g.get("mgz_token_refusal")
+        raise _refused(policy, refusal or AuthenticationError("Bitte melden Sie sich an."))
     principal: Principal = current_user.principal
     if principal.method == "session" and request.method not in _SAFE_METHODS:
         expected = cookie_session.get(_CSRF_KEY, "")
@@ -143,7 +152,13 @@ def _refused(policy: Policy, error: DomainError) -> DomainError:
         request_id = g.get("request_id")
         if current_user.is_authenticated:
             principal: Principal = current_user.principal
-            actor = Actor(principal.user_id, principal.username, principal.roles, request_id)
+            actor = Actor(
+                principal.user_id,
+                principal.username,
+                principal.roles,
+                request_id,
+                token_id=_token_id(principal),
+            )
         else:
             actor = Actor(None, "anonymous", request_id=request_id)
         db = get_session()
@@ -157,6 +172,10 @@ def _refused(policy: Policy, error: DomainError) -> DomainError:
         )
         db.commit()
     return error
+
+
+def _token_id(principal: Principal) -> str | None:
+    return principal.credential_id if principal.method == "token" else None
 
 
 def current_principal() -> Principal:
@@ -182,6 +201,7 @@ def current_actor() -> Actor:
         principal.roles,
         g.get("request_id"),
         g.get("mgz_acting_role"),
+        token_id=_token_id(principal),
     )
     get_session().info[SESSION_ACTOR_KEY] = actor
     return actor

@@ -103,6 +103,16 @@ class TokenCreateSchema(InputSchema):
     expires_in_days = fields.Integer(
         load_default=90, validate=validate.Range(min=1, max=TOKEN_MAX_DAYS)
     )
+    roles = fields.List(
+        _ROLE,
+        validate=validate.Length(min=1, max=len(ROLES)),
+        metadata={
+            "description": "Rollen, die das Token nutzen darf: Rollen des Kontos, keine, die "
+            "bei der Anmeldung einen zweiten Faktor verlangt (MGZ_TOTP_REQUIRED_ROLES), und "
+            "Rollen mit Zugriff auf Klientendaten nur für das eigene Konto. Ohne Angabe: die "
+            "Rollen des Kontos ohne Zugriff auf Klientendaten."
+        },
+    )
 
 
 class TokenSchema(OutputSchema):
@@ -112,6 +122,12 @@ class TokenSchema(OutputSchema):
     user_id = fields.Integer(required=True)
     prefix = fields.String(required=True)
     label = fields.String(required=True)
+    roles = fields.List(
+        fields.String(),
+        required=True,
+        attribute="role_list",
+        metadata={"description": "die Rollen des Tokens (wirksam, soweit das Konto sie hat)"},
+    )
     created_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(required=True)
     revoked_at = fields.AwareDateTime(allow_none=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from mgz.core import config
@@ -19,6 +20,15 @@ def parse_roles(value: Any) -> frozenset[str]:
     if unknown:
         raise ValueError("unknown role " + unknown[0] + "; known: " + ", ".join(ROLES))
     return roles
+
+
+def totp_required_roles(app_config: Mapping[str, Any]) -> frozenset[str]:
+    """The roles that need a second factor at login, hence are never given to a token.
+
+    Read at token creation and at every token request, so a role added to the
+    setting later stops working for existing tokens too (fail closed).
+    """
+    return frozenset(app_config["TOTP_REQUIRED_ROLES"])
 
 
 # Longest lifetime of an API token, in days: one limit for the API (schema and

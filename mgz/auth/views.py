@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 from flask.views import MethodView
 
 from mgz.auth import policy, service
@@ -20,6 +20,7 @@ from mgz.auth.schemas import (
     UserCreateSchema,
     UserSchema,
 )
+from mgz.auth.settings import totp_required_roles
 from mgz.core.access import ROLES, public, roles_required
 from mgz.core.api import Blueprint
 from mgz.core.db import get_session
@@ -176,6 +177,7 @@ class UserTokens(MethodView):
     @roles_required("admin")
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
+    @blp.alt_response(403, description="Rolle mit Zugriff auf Klientendaten für ein fremdes Konto")
     @blp.alt_response(409, description="Konto gesperrt")
     def post(self, data: dict[str, Any], user_id: int) -> dict[str, Any]:
         """API-Token anlegen; das Token wird nur dieses eine Mal angezeigt."""
@@ -186,9 +188,11 @@ class UserTokens(MethodView):
             service.get_user(db, user_id),
             data["label"],
             timedelta(days=data["expires_in_days"]),
+            data.get("roles"),
+            totp_required_roles=totp_required_roles(current_app.config),
         )
-        shown = {name: getattr(token, name) for name in NewTokenSchema().fields if name != "token"}
-        return {**shown, "token": raw}
+        names = [f.attribute or n for n, f in NewTokenSchema().fields.items() if n != "token"]
+        return {**{name: getattr(token, name) for name in names}, "token": raw}
 
 
 @blp.route("/tokens/<id:token_id>")

@@ -23,6 +23,7 @@ from mgz.core.errors import ForbiddenError, NotFoundError
 from mgz.core.unit_of_work import keep_rows
 from mgz.crypto.errors import SubjectShreddedError
 from mgz.crypto.models import DataKey
+from mgz.reference.service import UnknownListError, is_valid, unknown_code
 
 register(
     Setting(
@@ -79,12 +80,49 @@ def is_responsible(session: Session, actor: Actor, client: Client) -> bool:
     return actor.user_id is not None and actor.user_id in _adviser_ids(session, client.id)
 
 
+BREAK_GLASS_REASONS = "break_glass_reason"
+# The headers a break glass is stated in (read by mgz.clients.case_access).
+REASON_CODE_HEADER = "X-Access-Reason-Code"
+REASON_HEADER = "X-Access-Reason"
+REASON_MIN_OTHER = 10  # characters of free text when the code is "other"
+REASON_MAX = 500
+
+
+def _reason_errors(session: Session, code: str | None, text: str | None) -> dict[str, list[str]]:
+    """What is wrong with a stated break-glass reason (empty: it will do)."""
+    errors: dict[str, list[str]] = {}
+    if not code:
+        errors[REASON_CODE_HEADER] = [
+            "Grund fehlt: ein Code der Liste break_glass_reason (z. B. emergency)."
+        ]
+    else:
+        try:
+            known = is_valid(session, BREAK_GLASS_REASONS, code)
+        except UnknownListError:
+            # Not loaded yet (`mgz reference load` after the upgrade): no break glass.
+            errors[REASON_CODE_HEADER] = [
+                "Die Codeliste break_glass_reason ist nicht geladen (mgz reference load)."
+            ]
+        else:
+            if not known:
+                errors[REASON_CODE_HEADER] = [unknown_code("break_glass_reason")]
+    if text is not None and len(text) > REASON_MAX:
+        errors[REASON_HEADER] = [f"Höchstens {REASON_MAX} Zeichen."]
+    elif code == "other" and len(text or "") < REASON_MIN_OTHER:
+        errors[REASON_HEADER] = [
+            f"Bei „Sonstiges“ (other) ist eine Begründung von mindestens "
+            f"{REASON_MIN_OTHER} Zeichen nötig."
+        ]
+    return errors
+
+
 def _open(
     session: Session,
     actor: Actor,
     policy: AccessPolicy,
     client: Client,
     reason: str | None,
+    reason_code: str | None = None,
 ) -> list[int] | None:
     """Apply the access policy; a break-glass opening is recorded with its reason.
 
@@ -95,7 +133,10 @@ def _open(
     advisers = _adviser_ids(session, client.id)
     if actor.user_id is not None and actor.user_id in advisers:
         return advisers
-    if not reason or len(reason.strip()) < 10:
+    text = (reason.strip() or None) if reason is not None else None
+    code = reason_code.strip() if reason_code is not None else None
+    errors = _reason_errors(session, code, text)
+    if errors:
         record(
             session,
             actor,
@@ -106,15 +147,19 @@ def _open(
             details={"policy": "assigned"},
         )  # a denial: kept when the request's work rolls back
         raise AccessReasonRequiredError(
-            "Sie sind für diese Akte nicht zuständig. Geben Sie im Header X-Access-Reason "
-            "eine Begründung (mindestens 10 Zeichen) an; der Zugriff wird protokolliert.",
-            errors={"X-Access-Reason": ["Begründung fehlt oder ist zu kurz."]},
+            "Sie sind für diese Akte nicht zuständig. Geben Sie im Header "
+            f"{REASON_CODE_HEADER} den Grund als Code der Liste break_glass_reason an "
+            f"(bei other zusätzlich im Header {REASON_HEADER} eine Begründung von mindestens "
+            f"{REASON_MIN_OTHER} Zeichen); der Zugriff wird protokolliert.",
+            errors=errors,
         )
+    assert code is not None  # noqa: S101 - _reason_errors refuses a missing code
     access = BreakGlassAccess(
         id=uuid.uuid4(),
         client_id=client.id,
         user_id=actor.user_id,
-        reason=reason.strip()[:500],
+        reason_code=code,
+        reason=text,
         accessed_at=utcnow(),
     )
     session.add(access)
@@ -128,7 +173,7 @@ def _open(
         "client.break_glass",
         object_type="client",
         object_id=client.case_number,
-        details={"break_glass_id": access.id.hex},
+        details={"break_glass_id": access.id.hex, "reason": code, "has_text": text is not None},
         keep=True,
     )
     return advisers
@@ -168,16 +213,19 @@ def check_access(
     policy: AccessPolicy,
     client: Client,
     reason: str | None = None,
+    reason_code: str | None = None,
 ) -> list[int] | None:
     """Apply the access policy to ``client``'s file or any record of it.
 
-    Responsible advisers (or everyone, under ``team``) pass. Others need a reason of
-    at least 10 characters: the opening is then stored as a break glass (reason
-    encrypted) and logged; without one the refusal is logged (kept when the request
-    rolls back) and 403 is raised. Returns the responsible advisers' ids if it read
-    them (None under ``team``, which needs no look-up).
+    Responsible advisers (or everyone, under ``team``) pass. Others state a reason:
+    a code of the list ``break_glass_reason`` and, optionally, free text (at least 10
+    characters for ``other``). The opening is then stored as a break glass (the text
+    encrypted with the client's key, the code in the audit event) and logged; without
+    a valid reason the refusal is logged (kept when the request rolls back) and 403
+    is raised. Returns the responsible advisers' ids if it read them (None under
+    ``team``, which needs no look-up).
     """
-    return _open(session, actor, policy, client, reason)
+    return _open(session, actor, policy, client, reason, reason_code)
 
 
 @dataclass(frozen=True)
@@ -200,17 +248,20 @@ class CaseAccess:
     actor: Actor
     policy: AccessPolicy
     reason: str | None = None
+    reason_code: str | None = None
 
     def open(self, client_id: uuid.UUID) -> Client:
         """Load a client file and apply the access policy (404, 403 or break glass)."""
         client = load_client(self.session, client_id)
-        check_access(self.session, self.actor, self.policy, client, self.reason)
+        check_access(self.session, self.actor, self.policy, client, self.reason, self.reason_code)
         return client
 
     def open_file(self, client_id: uuid.UUID) -> OpenedFile:
         """Like :meth:`open`, with the responsible advisers the check read."""
         client = load_client(self.session, client_id)
-        advisers = check_access(self.session, self.actor, self.policy, client, self.reason)
+        advisers = check_access(
+            self.session, self.actor, self.policy, client, self.reason, self.reason_code
+        )
         if advisers is None:
             advisers = _adviser_ids(self.session, client.id)
         return OpenedFile(client, advisers)

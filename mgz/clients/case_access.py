@@ -1,7 +1,8 @@
 """The request's :class:`~mgz.clients.access.CaseAccess`, for the views of every area.
 
-One place reads the policy from the configuration and the reason from the
-``X-Access-Reason`` header; the views of client files and of their records
+One place reads the policy from the configuration and the break-glass reason from
+the headers ``X-Access-Reason-Code`` (a code of ``break_glass_reason``) and
+``X-Access-Reason`` (optional free text); the views of client files and of their records
 (consultations, profilings, competences) hand the result to their services.
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 from flask import current_app, request
 
 from mgz.auth.policy import current_actor
-from mgz.clients.access import CaseAccess, access_policy
+from mgz.clients.access import REASON_CODE_HEADER, REASON_HEADER, CaseAccess, access_policy
 from mgz.core.db import get_session
 
-REASON_HEADER = "X-Access-Reason"
+__all__ = ["REASON_CODE_HEADER", "REASON_HEADER", "case_access"]
 
 
 def case_access() -> CaseAccess:
@@ -27,4 +28,5 @@ def case_access() -> CaseAccess:
         current_actor(),
         access_policy(current_app.config),
         request.headers.get(REASON_HEADER),
+        request.headers.get(REASON_CODE_HEADER),
     )

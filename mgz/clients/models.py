@@ -158,7 +158,8 @@ class CaseNumberCounter(Base):
 class BreakGlassAccess(Base):
     """An adviser opened a file they are not responsible for, with a stated reason.
 
-    The reason is free text typed by staff and may mention the client, so it is
+    The reason is a code and, optionally, free text. The text is typed by staff and
+    may mention the client, so it is
     encrypted with the client's data key like any other free text (and goes with it
     when the file is shredded). The audit event references this row by id.
     """
@@ -172,5 +173,9 @@ class BreakGlassAccess(Base):
         ForeignKey("clients.id", ondelete="CASCADE"), index=True, info=classified("pseudonymous")
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=classified("staff"))
+    # Why, as a code of the list ``break_glass_reason``: what auditors see in the event.
+    reason_code: Mapped[str] = mapped_column(String(32), info=classified("technical"))
+    # Optional free text (required for ``other``): only the responsible advisers and
+    # the client's access report read it, never the audit log.
     reason: Mapped[str | None] = encrypted_column(str, subject="client_id")
     accessed_at: Mapped[datetime] = mapped_column(info=classified("technical"))

@@ -344,3 +344,17 @@ class ClientPageSchema(OutputSchema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+
+
+class BreakGlassAccessSchema(OutputSchema):
+    """One break-glass opening of a file: who, when, the reason code and its free text."""
+
+    id = fields.UUID(required=True)
+    accessed_at = fields.AwareDateTime(required=True)
+    user_id = fields.Integer(allow_none=True)
+    username = fields.String(allow_none=True)
+    reason_code = code_of("break_glass_reason", required=True)
+    reason_label = fields.String(allow_none=True)
+    reason = fields.String(
+        allow_none=True, metadata={"description": "Freitext (verschlüsselt gespeichert)"}
+    )

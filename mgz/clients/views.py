@@ -7,11 +7,12 @@ from typing import Any
 
 from flask.views import MethodView
 
-from mgz.clients import service
+from mgz.clients import break_glass, service
 from mgz.clients.access import OpenedFile
 from mgz.clients.case_access import case_access
 from mgz.clients.schemas import (
     AdviserAssignmentSchema,
+    BreakGlassAccessSchema,
     ClientCreate,
     ClientCreateSchema,
     ClientPageSchema,
@@ -70,7 +71,7 @@ class ClientDetail(MethodView):
     @roles_required("adviser", personal_data=True)
     @blp.response(200, ClientSchema)
     def get(self, client_id: uuid.UUID) -> OpenedFile:
-        """Akte lesen (bei fremden Akten mit Begründung im Header X-Access-Reason)."""
+        """Akte lesen (fremde Akten mit Grund in X-Access-Reason-Code, Text in X-Access-Reason)."""
         return service.open_client(case_access(), client_id)
 
     @roles_required("adviser", personal_data=True)
@@ -92,3 +93,15 @@ class ClientAdvisers(MethodView):
     def put(self, data: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
         """Zuständige Berater*innen festlegen."""
         return {"adviser_ids": service.set_advisers(case_access(), client_id, data["adviser_ids"])}
+
+
+@blp.route("/<uuid:client_id>/break-glass-accesses")
+class ClientBreakGlassAccesses(MethodView):
+    """Who opened a client file by break glass, when and why (responsible advisers)."""
+
+    @roles_required("adviser", personal_data=True)
+    @blp.response(200, BreakGlassAccessSchema(many=True))
+    @blp.alt_response(403, description="nicht zuständig für die Akte")
+    def get(self, client_id: uuid.UUID) -> list[break_glass.BreakGlassEntry]:
+        """Zugriffe mit Begründung auf die Akte (nur zuständige Berater*innen)."""
+        return break_glass.read_break_glass_accesses(case_access(), client_id)

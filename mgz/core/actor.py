@@ -29,6 +29,9 @@ class Actor:
     request_id: str | None = None
     # The role under which this action runs, for the audit log (one of ``roles``).
     acting_role: str | None = None
+    # Set when the request came with an API token: its id (the audit log names it,
+    # with ``roles``, the token's roles this request could use).
+    token_id: str | None = None
 
     @classmethod
     def system(cls, command: str, request_id: str | None = None) -> Actor:

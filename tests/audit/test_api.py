@@ -106,7 +106,13 @@ def test_reading_the_log_is_itself_logged(db, login_as):
     assert (logged.action, logged.actor_user_id, logged.actor_role) == (
         "audit.read", auditor.user.id, "auditor",
     )  # fmt: skip
-    assert json.loads(logged.details) == {"action": "client.read", "after_seq": start, "count": 2}
+    assert json.loads(logged.details) == {
+        "action": "client.read",
+        "after_seq": start,
+        "count": 2,
+        "token": auditor.token_id,
+        "token_roles": "auditor",
+    }
     assert logged.seq > page["items"][-1]["seq"]  # not on the page it logs
 
 

@@ -49,14 +49,18 @@ def test_admin_creates_a_token_shown_once_and_stored_only_as_hash(app, db, login
     }
 
 
-def test_token_acts_with_its_users_current_roles_only(app, db):
+def test_a_role_given_to_the_user_later_does_not_reach_the_token(app, db):
+    """Issue 15.4: a token used every role of its user, including ones added later."""
     user = make_user(db, roles=["statistician"])
     raw = make_token(db, user)
     client = app.test_client()
     assert client.get("/api/v1/users", headers=bearer(raw)).status_code == 403
-    service.set_roles(db, Actor.system("tests"), user, ["admin"])
+    service.set_roles(db, Actor.system("tests"), user, ["statistician", "admin"])
     db.flush()
-    assert client.get("/api/v1/users", headers=bearer(raw)).status_code == 200
+    assert client.get("/api/v1/users", headers=bearer(raw)).status_code == 403
+    assert client.get("/api/v1/auth/me", headers=bearer(raw)).get_json()["roles"] == [
+        "statistician"
+    ]
 
 
 def test_revoked_token_is_refused_at_once(app, db, login_as):
@@ -109,7 +113,14 @@ def test_token_lifetime_has_one_limit_in_document_api_service_and_cli(app, db, l
     assert response.status_code == 422
     assert "expires_in_days" in response.get_json()["errors"]
     with pytest.raises(InvalidInputError):
-        service.create_token(db, Actor.system("tests"), user, "x", timedelta(days=366))
+        service.create_token(
+            db,
+            Actor.system("tests"),
+            user,
+            "x",
+            timedelta(days=366),
+            totp_required_roles=frozenset(),
+        )
     refused = runner.invoke(
         args=["tokens", "create", user.username, "--label", "x", "--days", "366"]
     )
@@ -143,7 +154,8 @@ def test_admin_manages_accounts_and_each_change_is_audited(app, db, login_as):
         "user.create", "user.roles_change", "token.create", "token.revoke", "user.disable",
     ]  # fmt: skip
     assert all(e.actor_user_id == admin.user.id and e.actor_role == "admin" for e in events)
-    assert events[1].details == '{"added":"auditor","removed":"none"}'
+    token_of_admin = f'"token":"{admin.token_id}","token_roles":"admin"'
+    assert events[1].details == '{"added":"auditor","removed":"none",' + token_of_admin + "}"
     assert all("Lange-Sichere-Phrase-42" not in repr(vars(e)) for e in events)
 
 
@@ -177,15 +189,21 @@ def test_an_admin_cannot_mint_a_token_for_an_adviser_over_the_api(app, db, login
     """Review finding: the admin sees the secret and would read client files as the adviser."""
     adviser = make_user(db, roles=["adviser"])
     admin = login_as("admin")
-    response = admin.post(
-        f"/api/v1/users/{adviser.id}/tokens", json={"label": "script", "expires_in_days": 30}
-    )
+    url = f"/api/v1/users/{adviser.id}/tokens"
+    # By default a token gets no role that sees personal data: the adviser has none else.
+    response = admin.post(url, json={"label": "script", "expires_in_days": 30})
+    assert response.status_code == 422
+    assert "roles" in response.get_json()["errors"]
+    response = admin.post(url, json={"label": "script", "roles": ["adviser"]})
     assert response.status_code == 403
+    assert "roles" in response.get_json()["errors"]
+    assert db.scalars(select(ApiToken).where(ApiToken.user_id == adviser.id)).all() == []
     statistician = make_user(db, roles=["statistician"])
     response = admin.post(
         f"/api/v1/users/{statistician.id}/tokens", json={"label": "script", "expires_in_days": 30}
     )
     assert response.status_code == 201
+    assert response.get_json()["roles"] == ["statistician"]
 
 
 def test_nobody_changes_their_own_roles(app, db, login_as):

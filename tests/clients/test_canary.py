@@ -37,7 +37,10 @@ def _write(owner, other):
     # 403 without a reason proves ``other`` is not the owner, so the 200 below is a
     # break glass and its reason was stored.
     assert other.get(f"/api/v1/clients/{client_id}").status_code == 403
-    opened = other.get(f"/api/v1/clients/{client_id}", headers={"X-Access-Reason": REASON_CANARY})
+    opened = other.get(
+        f"/api/v1/clients/{client_id}",
+        headers={"X-Access-Reason-Code": "other", "X-Access-Reason": REASON_CANARY},
+    )
     assert opened.status_code == 200
     assert opened.get_json()["last_name"] == CANARIES["last_name"]
 

@@ -265,7 +265,7 @@ def test_assigned_policy_refuses_other_adviser_without_reason(adviser, other_adv
     since = last_seq(db)
     response = other_adviser.get(f"/api/v1/clients/{body['id']}")
     assert response.status_code == 403
-    assert "X-Access-Reason" in response.get_json()["errors"]
+    assert "X-Access-Reason-Code" in response.get_json()["errors"]
     denied = events(db, since=since)
     assert [(e["action"], e["outcome"]) for e in denied] == [("client.access", "denied")]
 
@@ -275,7 +275,10 @@ def test_assigned_policy_break_glass_with_reason_is_logged(app, adviser, other_a
     since = last_seq(db)
     response = other_adviser.get(
         f"/api/v1/clients/{body['id']}",
-        headers={"X-Access-Reason": "Vertretung während Urlaub"},
+        headers={
+            "X-Access-Reason-Code": "substitute",
+            "X-Access-Reason": "Vertretung während Urlaub",
+        },
     )
     assert response.status_code == 200
     logged = events(db, since=since)
@@ -370,7 +373,10 @@ def test_break_glass_cannot_take_a_file_over(adviser, other_adviser, db):
     response = other_adviser.put(
         f"/api/v1/clients/{body['id']}/advisers",
         json={"adviser_ids": [other_adviser.user.id]},
-        headers={"X-Access-Reason": "Vertretung heute am Empfang"},
+        headers={
+            "X-Access-Reason-Code": "substitute",
+            "X-Access-Reason": "Vertretung heute am Empfang",
+        },
     )
     assert response.status_code == 403
     assert [(e["action"], e["outcome"]) for e in events(db, since=since)] == [
@@ -405,7 +411,8 @@ def test_auditor_sees_who_touched_a_file_by_case_number_without_personal_data(
 ):
     body = create(adviser)
     other_adviser.get(
-        f"/api/v1/clients/{body['id']}", headers={"X-Access-Reason": "Vertretung im Urlaub"}
+        f"/api/v1/clients/{body['id']}",
+        headers={"X-Access-Reason-Code": "substitute", "X-Access-Reason": "Vertretung im Urlaub"},
     )
     auditor = login_as("auditor")
     response = auditor.get(f"/api/v1/audit/objects/{body['case_number']}/events")

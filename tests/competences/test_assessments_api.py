@@ -216,7 +216,7 @@ def test_other_adviser_needs_a_reason(adviser, other_adviser, file, checklist):
     post(adviser, file, checklist, answers_for())
     assert other_adviser.get(url(file)).status_code == 403
     assert post(other_adviser, file, checklist, answers_for()).status_code == 403
-    reason = {"X-Access-Reason": "Vertretung im Urlaub"}
+    reason = {"X-Access-Reason-Code": "substitute", "X-Access-Reason": "Vertretung im Urlaub"}
     assert other_adviser.get(url(file), headers=reason).status_code == 200
 
 

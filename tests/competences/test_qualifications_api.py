@@ -122,7 +122,7 @@ def test_qualification_of_another_client_is_404(adviser, file):
 def test_other_adviser_needs_a_reason(adviser, other_adviser, file):
     adviser.post(url(file), json=qualification())
     assert other_adviser.get(url(file)).status_code == 403
-    reason = {"X-Access-Reason": "Vertretung im Urlaub"}
+    reason = {"X-Access-Reason-Code": "substitute", "X-Access-Reason": "Vertretung im Urlaub"}
     assert other_adviser.get(url(file), headers=reason).status_code == 200
 
 

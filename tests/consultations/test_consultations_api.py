@@ -137,7 +137,10 @@ def test_consultation_of_another_client_is_404(adviser, file):
 def test_other_adviser_needs_a_reason_for_consultations(adviser, other_adviser, file):
     adviser.post(url(file), json=first_talk())
     assert other_adviser.get(url(file)).status_code == 403
-    response = other_adviser.get(url(file), headers={"X-Access-Reason": "Vertretung im Urlaub"})
+    response = other_adviser.get(
+        url(file),
+        headers={"X-Access-Reason-Code": "substitute", "X-Access-Reason": "Vertretung im Urlaub"},
+    )
     assert response.status_code == 200
 
 

@@ -258,7 +258,8 @@ def test_other_adviser_needs_a_reason(adviser, other_adviser, file, db):
     assert other_adviser.get(url(file, "/latest")).status_code == 403
     since = last_seq(db)
     response = other_adviser.get(
-        url(file, "/latest"), headers={"X-Access-Reason": "Vertretung im Urlaub"}
+        url(file, "/latest"),
+        headers={"X-Access-Reason-Code": "substitute", "X-Access-Reason": "Vertretung im Urlaub"},
     )
     assert response.status_code == 200
     actions = [e["action"] for e in events(db, since=since)]

@@ -1,12 +1,11 @@
 """``GET /api/v1/reference/…`` and ``mgz reference …``."""
 
-from datetime import timedelta
-
 import pytest
 
 from mgz.auth import service as auth_service
 from mgz.core.access import ROLES
 from mgz.core.actor import Actor
+from tests.factories import make_token
 from tests.reference.test_service import alternative_data
 
 ADMIN = Actor.system("tests")
@@ -16,8 +15,7 @@ def bearer(db, role):
     user = auth_service.create_user(
         db, ADMIN, f"reference-{role}", "Referenz-Test-Passwort 2026!", [role]
     )
-    _token, raw = auth_service.create_token(db, ADMIN, user, "tests", timedelta(days=1))
-    return {"Authorization": f"Bearer {raw}"}
+    return {"Authorization": f"Bearer {make_token(db, user, days=1)}"}
 
 
 @pytest.mark.parametrize("role", ROLES)

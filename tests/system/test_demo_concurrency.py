@@ -7,10 +7,11 @@ changes, all at once.
 
 from __future__ import annotations
 
-import re
+import json
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from tests.system.server import MgzServer, mgz_environment, run_mgz
@@ -20,20 +21,29 @@ WRITERS = 2
 SECONDS = 5.0
 
 
-def _token(env: dict[str, str], username: str) -> str:
-    made = run_mgz(env, "tokens", "create", username, "--label", "Lasttest")
-    assert made.returncode == 0, made.stderr
-    return re.search(r"(mgz_\S+)", made.stdout).group(1)
+def _signed_in(server: MgzServer, instance: Path, username: str) -> dict[str, str]:
+    """Headers of a browser session of a demo account (password from the instance folder).
+
+    An adviser signs in; no operator can make a token that reads client files in
+    someone else's name (mgz.auth.service.tokens).
+    """
+    password = json.loads((instance / "demo-users.json").read_text(encoding="utf-8"))[username]
+    login = server.request(
+        "POST", "/api/v1/auth/login", body={"username": username, "password": password}
+    )
+    assert login.status == 200, login.body[:300]
+    cookie = login.headers["set-cookie"].split(";", 1)[0]
+    return {"Cookie": cookie, "X-CSRF-Token": login.json()["csrf_token"]}
 
 
 def test_sixteen_readers_and_two_writers_on_the_demo_get_no_503(tmp_path):
     env = mgz_environment({"MGZ_MODE": "demo", "MGZ_INSTANCE_PATH": str(tmp_path / "demo")})
     prepared = run_mgz(env, "demo", "--no-serve", timeout=300)
     assert prepared.returncode == 0, prepared.stderr[-2000:]
-    token = _token(env, "demo-adviser")
     server = MgzServer(env, workers=2).start()
     try:
-        listing = server.request("GET", "/api/v1/clients?per_page=50", token=token)
+        auth = _signed_in(server, tmp_path / "demo", "demo-adviser")
+        listing = server.request("GET", "/api/v1/clients?per_page=50", headers=auth)
         assert listing.status == 200, listing.body[:300]
         paths = [f"/api/v1/clients/{item['id']}" for item in listing.json()["items"]]
         assert len(paths) >= 20
@@ -49,15 +59,15 @@ def test_sixteen_readers_and_two_writers_on_the_demo_get_no_503(tmp_path):
             turn = 0
             while time.monotonic() < deadline:
                 path = "/api/v1/health" if turn % 3 == 0 else paths[(number + turn) % len(paths)]
-                count(server.request("GET", path, token=token).status)
+                count(server.request("GET", path, headers=auth).status)
                 turn += 1
 
         def write(number: int) -> None:
             path = paths[-1 - number]
             while time.monotonic() < deadline:
-                current: Any = server.request("GET", path, token=token).json()
+                current: Any = server.request("GET", path, headers=auth).json()
                 body = {"version": current["version"], "notes": f"Lasttest {time.time()}"}
-                count(server.request("PATCH", path, body=body, token=token).status)
+                count(server.request("PATCH", path, body=body, headers=auth).status)
 
         threads = [threading.Thread(target=read, args=(n,)) for n in range(READERS)]
         threads += [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]

@@ -72,7 +72,7 @@ def test_a_fresh_process_reads_every_encrypted_model_without_writing(site):
         "GET",
         client_path,
         token=site.tokens["adviser2"],
-        headers={"X-Access-Reason": "Vertretung im Urlaub"},
+        headers={"X-Access-Reason-Code": "substitute", "X-Access-Reason": "Vertretung im Urlaub"},
     )
     assert reply.status == 200, reply.body[:200]
     assert run_mgz(site.env, "users", "create", "totp-admin", "--role", "admin",

@@ -19,7 +19,14 @@ from mgz.auth.service.logins import (
     start_session,
     throttle_wait,
 )
-from mgz.auth.service.tokens import create_token, list_tokens, load_token, revoke_token
+from mgz.auth.service.tokens import (
+    TokenRefusedError,
+    create_token,
+    list_tokens,
+    load_token,
+    revoke_token,
+    token_roles,
+)
 from mgz.auth.service.users import (
     create_user,
     disable_user,
@@ -39,6 +46,7 @@ __all__ = [
     "LoginOutcome",
     "LoginPolicy",
     "Principal",
+    "TokenRefusedError",
     "_sha256",
     "attempt_login",
     "create_token",
@@ -59,5 +67,6 @@ __all__ = [
     "set_roles",
     "start_session",
     "throttle_wait",
+    "token_roles",
     "user_by_name",
 ]

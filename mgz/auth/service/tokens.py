@@ -1,18 +1,30 @@
-"""Personal API tokens: created once (only a hash is stored), revoked at once, checked."""
+"""Personal API tokens: scoped to roles, created once (only a hash is stored), revoked, checked.
+
+A token names the roles it may use when it is created, and a request with it acts
+with those of them its user still holds. One rule decides which roles a token may
+carry, for the API and the CLI alike (:func:`token_roles`): roles the user holds;
+never a role that must sign in with a second factor (a token would skip it); and a
+role that sees personal data only when the user creates the token themself, since
+whoever creates a token sees its secret and could read client files under the
+user's name.
+"""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mgz.audit import service as audit
-from mgz.auth.models import ApiToken, User
+from mgz.auth.errors import AuthenticationError
+from mgz.auth.models import ApiToken, ApiTokenRole, User
 from mgz.auth.service.common import TOKEN_PREFIX, Principal, _sha256
 from mgz.auth.settings import TOKEN_MAX_DAYS
-from mgz.core.access import NO_PERSONAL_DATA_ROLES
+from mgz.core.access import NO_PERSONAL_DATA_ROLES, ROLES
 from mgz.core.actor import Actor
 from mgz.core.db import utcnow
 from mgz.core.errors import (
@@ -22,6 +34,64 @@ from mgz.core.errors import (
     NotFoundError,
 )
 
+log = logging.getLogger("mgz.auth")
+
+
+class TokenRefusedError(AuthenticationError):
+    """A valid token that may not be used as it stands (a role now needs a second factor)."""
+
+
+def token_roles(
+    actor: Actor,
+    user: User,
+    requested: Iterable[str] | None,
+    totp_roles: frozenset[str],
+) -> frozenset[str]:
+    """The roles a new token of ``user`` gets; the one rule for the API and the CLI.
+
+    Without ``requested`` the token gets the user's roles that see no personal data
+    and need no second factor. Named roles must be the user's; a role of
+    ``totp_roles`` is refused (the token would skip the second factor its login
+    demands); a role that sees personal data is refused unless ``actor`` is the user
+    (the creator sees the secret). Raises 422 or 403 naming the field ``roles``.
+    """
+    if requested is None:
+        roles = (user.roles & NO_PERSONAL_DATA_ROLES) - totp_roles
+        if not roles:
+            raise InvalidInputError(
+                errors={
+                    "roles": [
+                        "Das Konto hat keine Rolle, die ein Token ohne Angabe erhält "
+                        "(Rollen ohne Zugriff auf Klientendaten und ohne zweiten Faktor)."
+                    ]
+                }
+            )
+        return frozenset(roles)
+    roles = frozenset(requested)
+    messages: list[str] = []
+    for role in sorted(roles):
+        if role not in ROLES:
+            messages.append(f"Unbekannte Rolle {role}.")
+        elif role not in user.roles:
+            messages.append(f"Das Konto hat die Rolle {role} nicht.")
+        elif role in totp_roles:
+            messages.append(
+                f"Die Rolle {role} verlangt bei der Anmeldung einen zweiten Faktor; "
+                "ein Token kann sie nicht nutzen."
+            )
+    if not roles:
+        messages.append("Mindestens eine Rolle.")
+    if messages:
+        raise InvalidInputError(errors={"roles": messages})
+    personal = sorted(roles - NO_PERSONAL_DATA_ROLES)
+    if personal and actor.user_id != user.id:
+        raise ForbiddenError(
+            "Ein Token mit Zugriff auf Klientendaten erstellt nur die Person selbst, "
+            "der es gehört.",
+            errors={"roles": [f"Die Rolle {role} sieht Klientendaten." for role in personal]},
+        )
+    return roles
+
 
 def create_token(
     session: Session,
@@ -29,23 +99,17 @@ def create_token(
     user: User,
     label: str,
     expires_in: timedelta,
+    roles: Iterable[str] | None = None,
+    *,
+    totp_required_roles: frozenset[str],
 ) -> tuple[ApiToken, str]:
     """Create a personal API token for ``user``; returns it with the secret (shown once).
 
-    An admin sees the secret, so over the API an admin may not create a token for
-    someone else's account that can read personal data (advisers): that would be a
-    way into client files under another person's name. Operators with shell access
-    (the CLI, a system actor) can, as they hold the keys anyway.
+    ``roles`` are the roles the token may use (:func:`token_roles` decides, default:
+    the user's roles without personal data). ``totp_required_roles`` are the roles
+    that need a second factor at login (``mgz.auth.settings.totp_required_roles``);
+    a required argument, so that no caller can forget them.
     """
-    if (
-        actor.user_id is not None
-        and actor.user_id != user.id
-        and user.roles - NO_PERSONAL_DATA_ROLES
-    ):
-        raise ForbiddenError(
-            "Tokens für Konten mit Zugriff auf Klientendaten werden nicht über die API "
-            "für andere erstellt."
-        )
     if user.is_disabled:
         raise ConflictError("Das Konto ist gesperrt.")
     if expires_in <= timedelta(0) or expires_in > timedelta(days=TOKEN_MAX_DAYS):
@@ -55,6 +119,7 @@ def create_token(
     label = label.strip()
     if not 1 <= len(label) <= 100:
         raise InvalidInputError(errors={"label": ["1–100 Zeichen."]})
+    granted = token_roles(actor, user, roles, totp_required_roles)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token = ApiToken(
@@ -64,6 +129,7 @@ def create_token(
         label=label,
         created_at=now,
         expires_at=now + expires_in,
+        role_rows=[ApiTokenRole(role=role) for role in sorted(granted)],
     )
     session.add(token)
     session.flush()
@@ -73,7 +139,11 @@ def create_token(
         "token.create",
         object_type="api_token",
         object_id=str(token.id),
-        details={"user_id": user.id, "expires_in_days": expires_in.days},
+        details={
+            "user_id": user.id,
+            "expires_in_days": expires_in.days,
+            "roles": "+".join(sorted(granted)),
+        },
     )
     return token, raw
 
@@ -96,19 +166,28 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     return token
 
 
-def list_tokens(session: Session, user: User) -> list[ApiToken]:
-    """A user's tokens (without secrets), newest first."""
-    return list(
-        session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
-        )
-    )
+def list_tokens(session: Session, user: User | None = None) -> list[ApiToken]:
+    """A user's tokens, or everyone's (without secrets), newest first."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(session.scalars(query))
 
 
-def load_token(session: Session, raw: str, now: datetime | None = None) -> Principal | None:
+def load_token(
+    session: Session,
+    raw: str,
+    now: datetime | None = None,
+    *,
+    totp_required_roles: frozenset[str],
+) -> Principal | None:
     """The principal of a valid API token, or None (unknown, expired, revoked, disabled).
 
-    The token acts with its user's current roles (the caller commits the usage time).
+    The token acts with its own roles that its user still holds (a role taken from
+    the user stops working for the token too); none left: refused. A token holding a
+    role that now needs a second factor at login is refused as a whole
+    (:class:`TokenRefusedError`): the setting may have changed after its creation.
+    The caller commits the usage time.
     """
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
@@ -117,8 +196,21 @@ def load_token(session: Session, raw: str, now: datetime | None = None) -> Princ
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
     user = session.get(User, token.user_id)
-    if user is None or user.is_disabled or not user.roles:
+    if user is None or user.is_disabled:
+        return None
+    if token.roles & totp_required_roles:
+        log.warning(
+            "token refused: a role of it needs a second factor",
+            extra={"event": "token_refused", "token_id": token.id},
+        )
+        raise TokenRefusedError(
+            "Dieses Token trägt eine Rolle, die bei der Anmeldung einen zweiten Faktor "
+            "verlangt, und gilt deshalb nicht. Bitte ein neues Token ohne diese Rolle "
+            "erstellen lassen."
+        )
+    roles = token.roles & user.roles
+    if not roles:
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return Principal(user.id, user.username, user.roles, "token", str(token.id))
+    return Principal(user.id, user.username, roles, "token", str(token.id))
