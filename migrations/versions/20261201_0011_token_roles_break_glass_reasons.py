@@ -1,7 +1,7 @@
 """token_roles, break-glass reason codes: scoped API tokens; a coded reason per break glass
 
 Revision ID: 0011
-Revises: 0015
+Revises: 0014
 Create Date: 2026-12-01
 
 ``api_token_roles`` holds the roles each API token may use. Tokens that exist before
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

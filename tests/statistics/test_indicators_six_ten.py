@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from mgz.courses import referrals
-from mgz.courses.schemas import ReferralUpdateSchema
 
 from mgz.clients import service as clients_service
 from mgz.clients.access import AccessPolicy, CaseAccess
 from mgz.clients.schemas import ClientUpdateSchema
 from mgz.core.actor import Actor
 from mgz.core.db import database, session_scope
+from mgz.courses import referrals
+from mgz.courses.schemas import ReferralUpdateSchema
 from mgz.statistics import indicators, reference_figures
 from mgz.statistics.reference_figures import FigureValues
 from tests import factories
