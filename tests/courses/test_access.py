@@ -89,7 +89,10 @@ def test_an_adviser_not_responsible_opens_referrals_by_break_glass(db, adviser, 
     since = last_seq(db)
     opened = other.get(
         referrals_url(file, f"/{referral['id']}"),
-        headers={"X-Access-Reason": "Vertretung der zuständigen Beraterin"},
+        headers={
+            "X-Access-Reason-Code": "substitute",
+            "X-Access-Reason": "Vertretung der zuständigen Beraterin",
+        },
     )
     assert opened.status_code == 200
     assert [e["action"] for e in events(db, since=since)] == [

@@ -24,7 +24,7 @@ SECOND = {
     **BODIES,
     "benefits": {"kind": "ASYLBLG", "from_on": "2023-01-01", "to_on": "2023-12-31"},
 }
-REASON = {"X-Access-Reason": "Vertretung während des Urlaubs"}
+REASON = {"X-Access-Reason-Code": "substitute", "X-Access-Reason": "Vertretung während des Urlaubs"}
 
 
 @pytest.fixture
