@@ -38,8 +38,9 @@ class User(TimestampMixin, Base):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
     # The enrolled second factor, if any.
+    # Loaded when asked for (login, enrolment, listings), not with every token check.
     totp: Mapped[TotpSecret | None] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", uselist=False
+        cascade="all, delete-orphan", lazy="select", uselist=False
     )
 
     @property

@@ -180,11 +180,17 @@ def _open(
 
 
 def load_client(session: Session, client_id: uuid.UUID) -> Client:
-    """The client or 404."""
-    client = session.get(Client, client_id)
-    if client is None:
+    """The client or 404; shredded: refused. One statement: the file and whether it is erased."""
+    erased = (
+        exists()
+        .where(DataKey.subject_id == Client.id, DataKey.shredded_at.is_not(None))
+        .label("erased")
+    )
+    row = session.execute(select(Client, erased).where(Client.id == client_id)).first()
+    if row is None:
         raise NotFoundError("Akte nicht gefunden.")
-    if is_erased(session, client.id):
+    client, is_shredded = row
+    if is_shredded:
         # Crypto-shredded: nothing of the person can be read, and nothing may be added.
         raise SubjectShreddedError()
     return client

@@ -192,11 +192,16 @@ def load_token(
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
     now = now or utcnow()
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(raw)))
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    # Token and user in one statement (their roles follow, one statement each).
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _sha256(raw))
+    ).first()
+    if row is None:
         return None
-    user = session.get(User, token.user_id)
-    if user is None or user.is_disabled:
+    token, user = row
+    if token.revoked_at is not None or token.expires_at <= now or user.is_disabled:
         return None
     if token.roles & totp_required_roles:
         log.warning(
