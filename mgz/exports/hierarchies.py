@@ -120,7 +120,10 @@ def municipality_hierarchy(groups: Mapping[str, str]) -> Hierarchy:
 
     def county(value: object) -> str:
         # The first five digits of an AGS are the county (03459 = Landkreis Osnabrück).
-        return known(value)[:5]
+        # A code that is no AGS ("unknown") stays itself: claiming it lies in the county
+        # would be false, and suppression deals with it if its class is small.
+        code = known(value)
+        return code[:5] if len(code) == 8 and code.isdigit() else code
 
     return Hierarchy(
         name="municipality",
