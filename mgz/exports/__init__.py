@@ -1,4 +1,9 @@
-"""Exports of anonymised figures and tables (coming), under the same rule as statistics.
+"""Exports of anonymised figures and tables, under the same rule as statistics.
+
+So far the pure groundwork of the microdata export (issue 19): ``hierarchies``
+declares how each quasi-identifier may be generalised, ``anonymity`` searches those
+levels for the least-loss k-anonymous release and checks l-diversity, both on
+count histograms only. The export itself (query, manifest, route) is still to come.
 
 An import-linter contract (setup.cfg, "statistics and exports never decrypt") forbids
 any import path from here to ``mgz.crypto.types`` or ``mgz.crypto.data_keys``: an
