@@ -18,7 +18,7 @@ from mgz.core.classification import classified
 from mgz.core.db import Base, TimestampMixin
 from mgz.crypto.types import encrypted_column
 
-CONSENT = "consent"  # the legal_basis code that needs given_on, form and may be withdrawn
+CONSENT = "consent"  # the legal_basis code that needs given_on, consent_form and may be withdrawn
 FORMS = ("written", "oral_witnessed")
 
 
@@ -48,7 +48,7 @@ class Consent(TimestampMixin, Base):
     # data_exchange_unit); empty for other purposes.
     units: Mapped[list[str]] = mapped_column(JSON, default=list, info=classified("statistical"))
     given_on: Mapped[date] = mapped_column(info=classified("statistical"))
-    form: Mapped[str | None] = mapped_column(String(20), info=classified("statistical"))
+    consent_form: Mapped[str | None] = mapped_column(String(20), info=classified("statistical"))
     withdrawn_on: Mapped[date | None] = mapped_column(info=classified("statistical"))
     recorded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), info=classified("staff")
@@ -61,8 +61,10 @@ class Consent(TimestampMixin, Base):
     witness_name: Mapped[str | None] = encrypted_column(str, subject="client_id")
 
     __table_args__ = (
-        CheckConstraint("form IN ('written', 'oral_witnessed')", name="form"),
-        CheckConstraint("legal_basis = 'consent' OR form IS NULL", name="form_only_consent"),
+        CheckConstraint("consent_form IN ('written', 'oral_witnessed')", name="consent_form"),
+        CheckConstraint(
+            "legal_basis = 'consent' OR consent_form IS NULL", name="form_only_consent"
+        ),
         CheckConstraint("legal_basis = 'consent' OR withdrawn_on IS NULL", name="withdraw_consent"),
         CheckConstraint("withdrawn_on IS NULL OR withdrawn_on >= given_on", name="withdrawn_after"),
         Index("ix_consents_client_purpose", "client_id", "purpose"),

@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("legal_basis", sa.String(length=40), nullable=False),
         sa.Column("units", sa.JSON(), nullable=False),
         sa.Column("given_on", sa.Date(), nullable=False),
-        sa.Column("form", sa.String(length=20), nullable=True),
+        sa.Column("consent_form", sa.String(length=20), nullable=True),
         sa.Column("withdrawn_on", sa.Date(), nullable=True),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("withdrawn_by_id", sa.Integer(), nullable=True),
@@ -39,9 +39,12 @@ def upgrade() -> None:
         sa.Column("witness_name", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("form IN ('written', 'oral_witnessed')", name=op.f("ck_consents_form")),
         sa.CheckConstraint(
-            "legal_basis = 'consent' OR form IS NULL", name=op.f("ck_consents_form_only_consent")
+            "consent_form IN ('written', 'oral_witnessed')", name=op.f("ck_consents_consent_form")
+        ),
+        sa.CheckConstraint(
+            "legal_basis = 'consent' OR consent_form IS NULL",
+            name=op.f("ck_consents_form_only_consent"),
         ),
         sa.CheckConstraint(
             "legal_basis = 'consent' OR withdrawn_on IS NULL",
