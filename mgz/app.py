@@ -37,6 +37,7 @@ from mgz.crypto import key_checks
 from mgz.crypto import keys as crypto_keys
 from mgz.placements import synthetic as placements_synthetic  # noqa: F401 - registers the demo records
 from mgz.placements import views as placements_views
+from mgz.privacy import consent_views, erasure_views
 from mgz.privacy import report_views as privacy_report_views
 from mgz.profiling import views as profiling_views
 from mgz.reference import cli as reference_cli
@@ -65,6 +66,8 @@ API_BLUEPRINTS = [
     placements_views.measures_blp,
     courses_views.blp,
     courses_views.referrals_blp,
+    consent_views.blp,
+    erasure_views.blp,
     course_report_views.blp,
     privacy_report_views.blp,
     statistics_views.blp,
