@@ -87,6 +87,18 @@ SECTIONS: dict[str, SectionText] = {
         "Art. 6 Abs. 1 lit. c, Art. 5 Abs. 2 und Art. 32 DSGVO (Nachweis und Sicherheit "
         "der Verarbeitung)",
     ),
+    "consents": SectionText(
+        "Rechtsgrundlagen und Einwilligungen",
+        "Nachweis, auf welcher Rechtsgrundlage wir Ihre Daten für welchen Zweck "
+        "verarbeiten, welche Einwilligungen Sie erteilt und ob Sie sie widerrufen haben.",
+        "Art. 7 Abs. 1 und Art. 5 Abs. 2 DSGVO (Nachweis der Einwilligung und der Rechtmäßigkeit)",
+    ),
+    "legal_holds": SectionText(
+        "Löschsperren",
+        "Gründe, aus denen Ihre Akte noch nicht gelöscht werden darf (z. B. ein offenes "
+        "Verfahren), und wann sie aufgehoben wurden.",
+        "Art. 17 Abs. 3 lit. b und e DSGVO, § 84 SGB X",
+    ),
 }
 ADVISERS = SectionText(
     "Zuständige Berater*innen",
@@ -257,6 +269,26 @@ FIELDS: dict[str, dict[str, FieldText]] = {
         "reason": FieldText("Begründung (Text)"),
         "accessed_at": FieldText("Zeitpunkt"),
     },
+    "consents": {
+        "purpose": FieldText("Zweck", "processing_purpose"),
+        "legal_basis": FieldText("Rechtsgrundlage", "legal_basis"),
+        "units": FieldText("Stellen des Datenaustauschs", "data_exchange_unit"),
+        "given_on": FieldText("Erteilt am (bei anderen Grundlagen: erfasst ab)"),
+        "consent_form": FieldText("Form der Einwilligung", "consent_form"),
+        "withdrawn_on": FieldText("Widerrufen am"),
+        "recorded_by_id": FieldText("Erfasst von"),
+        "withdrawn_by_id": FieldText("Widerruf erfasst von"),
+        "scope": FieldText("Umfang der Einwilligung"),
+        "witness_name": FieldText("Zeugin/Zeuge der mündlichen Einwilligung"),
+    },
+    "legal_holds": {
+        "reason": FieldText("Grund", "legal_hold_reason"),
+        "until": FieldText("Bis"),
+        "placed_at": FieldText("Gesetzt am"),
+        "placed_by": FieldText("Gesetzt von"),
+        "released_at": FieldText("Aufgehoben am"),
+        "released_by": FieldText("Aufgehoben von"),
+    },
 }
 
 # Names the API's requests use for groups of columns (the log names them so).
@@ -342,7 +374,8 @@ OBJECT_LABELS: dict[str, str] = {
     "measure": "Maßnahme",
     "keys": "Schlüssel",
     "crypto": "Verschlüsselung",
-    "consent": "Einwilligung",
+    "consent": "Einwilligung oder Rechtsgrundlage",
+    "legal_hold": "Löschsperre",
 }
 VERB_LABELS: dict[str, str] = {
     "read": "gelesen",
@@ -358,6 +391,9 @@ VERB_LABELS: dict[str, str] = {
     "move_up": "auf der Warteliste nachgerückt",
     "status": "Status geändert",
     "follow_up": "Nachfrage erfasst",
+    "withdraw": "widerrufen",
+    "place": "gesetzt",
+    "release": "aufgehoben",
 }
 # Whole actions whose description is not "<record>: <verb>".
 ACTION_LABELS: dict[str, str] = {
@@ -366,6 +402,9 @@ ACTION_LABELS: dict[str, str] = {
     "client.access_report": "Auskunft nach Art. 15 DSGVO erstellt",
     "keys.shred": "Schlüssel vernichtet (Daten gelöscht)",
     "crypto.decrypt": "Entschlüsselung fehlgeschlagen",
+    "client.erase": "Löschung der Akte",
+    "client.erased": "Akte gelöscht",
+    "consent.required": "Verarbeitung ohne Rechtsgrundlage abgelehnt",
 }
 
 

@@ -2,7 +2,8 @@
 
 Every record kind the API writes: the file, a first consultation, a profiling, a
 qualification, a competence assessment, a course referral (with its steps), a
-placement, a benefit period, a measure, and a break glass by a colleague. Each free
+placement, a benefit period, a measure, a consent, a break glass by a colleague,
+and a legal hold (placed as the CLI does). Each free
 text carries the file's canary, so a report can be searched for another file's
 values.
 """
@@ -10,10 +11,13 @@ values.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
 
+from mgz.core.actor import Actor
+from mgz.privacy.holds import place_hold
 from tests import factories
 from tests.clients.conftest import intake
 from tests.competences.conftest import answers_for, make_checklist
@@ -105,6 +109,20 @@ def populate(
             {"course_id": course_id, "referred_on": "2024-04-02", "remarks": f"Kurs {canary}"},
         ),
     ]
+    bodies += [
+        (
+            "/consents",
+            {
+                "purpose": "data_exchange",
+                "legal_basis": "consent",
+                "given_on": "2024-04-01",
+                "consent_form": "oral_witnessed",
+                "units": ["course_provider"],
+                "scope": f"Umfang {canary}",
+                "witness_name": f"Zeugin {canary}",
+            },
+        ),
+    ]
     for suffix, body in bodies:
         _post(http, base + suffix, body)
     opened = colleague.get(
@@ -113,6 +131,19 @@ def populate(
     )
     assert opened.status_code == 200, opened.get_json()
     return client
+
+
+def hold(db: Any, client: dict[str, Any]) -> None:
+    """A legal hold on ``client``'s file (placed as the CLI does)."""
+    place_hold(
+        db,
+        Actor.system("privacy hold"),
+        client["case_number"],
+        "legal_proceedings",
+        None,
+        date.today(),
+    )
+    db.flush()
 
 
 @pytest.fixture
@@ -128,9 +159,13 @@ def populated(app, db, adviser, other_adviser, admin):
     course = factories.make_course(db)
     mine = f"Kanarie{uuid.uuid4().hex[:10]}"
     theirs = f"Fremdwert{uuid.uuid4().hex[:10]}"
-    return {
+    made = {
         "mine": populate(adviser, other_adviser, checklist, str(course.id), mine),
         "mine_canary": mine,
         "theirs": populate(other_adviser, adviser, checklist, str(course.id), theirs),
         "theirs_canary": theirs,
     }
+    with app.app_context():
+        hold(db, made["mine"])
+        hold(db, made["theirs"])
+    return made

@@ -280,3 +280,29 @@ def test_a_refusal_is_kept_in_the_log(db, adviser, other_adviser):
         ("denied", {"reason": "not_responsible"})
     ]
     assert db.scalar(select(Client).where(Client.id == uuid.UUID(file["id"]))) is not None
+
+
+def test_every_code_list_the_report_names_exists():
+    from pathlib import Path
+
+    from mgz.privacy import report_sections
+
+    data = Path(report_sections.__file__).parents[1] / "reference" / "data"
+    named = {
+        text.code_list
+        for texts in [report_sections.COMMON_FIELDS, *report_sections.FIELDS.values()]
+        for text in texts.values()
+        if text.code_list
+    }
+    assert named and sorted(n for n in named if not (data / f"{n}.toml").exists()) == []
+
+
+def test_consents_and_holds_are_shown_with_their_labels(adviser, populated):
+    report = adviser.get(report_url(populated["mine"]["id"])).get_json()
+    consents = next(s for s in report["sections"] if s["key"] == "consents")
+    fields = {f["name"]: f for f in consents["records"][0]["fields"]}
+    assert fields["legal_basis"]["value_label"].startswith("Einwilligung")
+    assert fields["purpose"]["value"] == "data_exchange"
+    assert fields["witness_name"]["value"] == f"Zeugin {populated['mine_canary']}"
+    holds = next(s for s in report["sections"] if s["key"] == "legal_holds")
+    assert holds["records"][0]["fields"][0]["value"] == "legal_proceedings"
