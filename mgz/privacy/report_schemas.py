@@ -31,8 +31,11 @@ class ReportSectionSchema(OutputSchema):
 
     key = ma.String(metadata={"description": "Tabelle"})
     title = ma.String()
-    purpose = ma.String()
-    legal_basis = ma.String()
+    # Free text, not the codes of processing_purpose / legal_basis (those are in consents).
+    purpose_text = ma.String(attribute="purpose", metadata={"description": "Zweck"})
+    legal_basis_text = ma.String(
+        attribute="legal_basis", metadata={"description": "Rechtsgrundlage"}
+    )
     records = ma.List(ma.Nested(ReportRecordSchema))
 
 

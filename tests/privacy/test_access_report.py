@@ -119,7 +119,8 @@ def test_codes_staff_and_courses_are_named_in_german(adviser, populated):
     report = adviser.get(report_url(populated["mine"]["id"])).get_json()
     stammdaten = next(s for s in report["sections"] if s["key"] == "clients")
     assert stammdaten["title"] == "Stammdaten"
-    assert "Art. 6" in stammdaten["legal_basis"]
+    assert "Art. 6" in stammdaten["legal_basis_text"]
+    assert stammdaten["purpose_text"].startswith("Führung Ihrer Akte")
     fields = {f["name"]: f for f in stammdaten["records"][0]["fields"]}
     assert fields["first_name"]["label"] == "Vorname"
     assert fields["gender"]["value_label"] == "weiblich"
