@@ -37,6 +37,7 @@ from mgz.crypto import key_checks
 from mgz.crypto import keys as crypto_keys
 from mgz.placements import synthetic as placements_synthetic  # noqa: F401 - registers the demo records
 from mgz.placements import views as placements_views
+from mgz.privacy import cli as privacy_cli
 from mgz.privacy import consent_views, erasure_views
 from mgz.privacy import report_views as privacy_report_views
 from mgz.profiling import views as profiling_views
@@ -80,6 +81,7 @@ CLI_GROUPS: list[Any] = [
     *reference_cli.COMMANDS,
     *competences_cli.COMMANDS,
     *statistics_cli.COMMANDS,
+    *privacy_cli.COMMANDS,
 ]
 
 
