@@ -2,9 +2,9 @@
 
 Which record types the report contains is derived from the model registry
 (:func:`mgz.privacy.access_report.section_models`); this module only names them. A
-record type or a column without a title or label here makes the report refuse to
-render (and the completeness tests fail), so nothing new is shown unnamed or left
-out unnoticed.
+record type or a column without a title or label here is still shown, under its
+technical name, and the completeness tests fail (tests/privacy), so nothing new is
+left out or stays unnamed unnoticed.
 
 Purposes and legal bases are the ones the data-protection concept names for the
 Migrationszentrum (Art. 6 Abs. 1 lit. e, Abs. 3 DSGVO with the Sozialdatenschutz of
