@@ -37,6 +37,9 @@ from mgz.crypto import key_checks
 from mgz.crypto import keys as crypto_keys
 from mgz.placements import synthetic as placements_synthetic  # noqa: F401 - registers the demo records
 from mgz.placements import views as placements_views
+from mgz.privacy import cli as privacy_cli
+from mgz.privacy import consent_views, erasure_views
+from mgz.privacy import report_views as privacy_report_views
 from mgz.profiling import views as profiling_views
 from mgz.reference import cli as reference_cli
 from mgz.reference import views as reference_views
@@ -64,7 +67,10 @@ API_BLUEPRINTS = [
     placements_views.measures_blp,
     courses_views.blp,
     courses_views.referrals_blp,
+    consent_views.blp,
+    erasure_views.blp,
     course_report_views.blp,
+    privacy_report_views.blp,
     statistics_views.blp,
 ]
 CLI_GROUPS: list[Any] = [
@@ -75,6 +81,7 @@ CLI_GROUPS: list[Any] = [
     *reference_cli.COMMANDS,
     *competences_cli.COMMANDS,
     *statistics_cli.COMMANDS,
+    *privacy_cli.COMMANDS,
 ]
 
 

@@ -12,6 +12,7 @@ from mgz.core.db import Base
 from mgz.courses import models as courses_models  # noqa: F401 - registers the tables
 from mgz.crypto import models as crypto_models  # noqa: F401 - registers the tables
 from mgz.placements import models as placements_models  # noqa: F401 - registers the tables
+from mgz.privacy import models as privacy_models  # noqa: F401 - registers the tables
 from mgz.profiling import models as profiling_models  # noqa: F401 - registers the tables
 from mgz.reference import models as reference_models  # noqa: F401 - registers the tables
 from mgz.statistics import models as statistics_models  # noqa: F401 - registers the tables

@@ -25,6 +25,7 @@ from mgz.core.actor import Actor
 from mgz.core.classification import DataClass, fields_of
 from mgz.core.clock import today
 from mgz.core.errors import ConflictError, InvalidInputError, NotFoundError
+from mgz.core.purposes import require_purpose
 from mgz.core.versions import check_version
 from mgz.courses import places
 from mgz.courses.models import Course, CourseReferral, ReferralStep
@@ -123,6 +124,18 @@ def _step(referral: CourseReferral, status: str, on: date, actor: Actor) -> None
     )
 
 
+def _require_lawful(session: Session, actor: Actor, client: Client, to_provider: bool) -> None:
+    """409 unless the referral's purpose has a legal basis now (``mgz.privacy.consents``).
+
+    A referral sent off (``referred``) passes the client's data to the course
+    provider: that is a data exchange with the provider, too (a ``planned`` one
+    sends nothing yet, see mgz.courses.workflow).
+    """
+    require_purpose(session, actor, client.id, "course_referral")
+    if to_provider:
+        require_purpose(session, actor, client.id, "data_exchange", "course_provider")
+
+
 def _event(
     session: Session,
     actor: Actor,
@@ -163,6 +176,7 @@ def create_referral(case: CaseAccess, client_id: uuid.UUID, data: ReferralCreate
             errors["course_type"] = ["Passt nicht zur Kursart des Kurses."]
     if errors:
         raise _invalid(errors)
+    _require_lawful(session, actor, client, referred_on is not None)
     values["course_type"] = course.course_type if course is not None else values["course_type"]
     planned_on = values.pop("planned_on", None)
     referral = CourseReferral(id=uuid.uuid4(), client_id=client.id, adviser_id=actor.user_id)
@@ -296,6 +310,9 @@ def update_referral(
             errors["course_id"] = ["Der Kurs ist bereits beendet."]
     if errors:
         raise _invalid(errors)
+    sends = course_changes and values["course_id"] is not None and referral.status == REFERRED
+    if status == REFERRED or sends:
+        _require_lawful(session, actor, client, True)
 
     held_place = referral.status in PLACE_STATUSES and referral.course_id is not None
     changed = sorted([*values, *(["status", "status_on"] if status else [])])

@@ -22,6 +22,7 @@ GROUPS = {
     "db",
     "demo",
     "keys",
+    "privacy",
     "reference",
     "serve",
     "stats",

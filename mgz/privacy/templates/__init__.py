@@ -1,0 +1,1 @@
+"""The access report's page template and stylesheet (package data)."""
