@@ -128,6 +128,8 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
+        self._probe_engine: Engine | None = None
+        self._bound = False
 
     def init_app(self, app: Flask) -> None:
         """Create the engine from the app's DATABASE_URL and close sessions at teardown."""
@@ -148,11 +150,42 @@ class Database:
         self.session_factory = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        self._bound = True
 
     def new_session(self) -> Session:
         """A fresh session not tied to the request (background work, CLI)."""
         assert self.session_factory is not None, "Database.init_app was not called"  # noqa: S101
         return self.session_factory()
+
+    def dispose(self) -> None:
+        """Close every pooled connection (before a fork, at the end of a test)."""
+        if self.engine is not None:
+            self.engine.dispose()
+        if self._probe_engine is not None:
+            self._probe_engine.dispose()
+
+    @contextmanager
+    def probe_session(self) -> Iterator[Session]:
+        """A session for the health probe that costs one round trip per query.
+
+        On PostgreSQL it runs on a pool of its own in autocommit: no BEGIN and COMMIT
+        around the probe's one query, and no pre-ping on checkout (the probe's query is
+        the ping; a connection the server dropped fails it once, see ``mgz.core.health``).
+        The probe only reads, so autocommit changes nothing it sees. SQLite is a local
+        file: a deferred read-only transaction there. Sessions bound to a test's
+        connection use that connection, so a probe sees the test's uncommitted rows.
+        """
+        assert self.engine is not None, "Database.init_app was not called"  # noqa: S101
+        if self._bound or self.engine.dialect.name == "sqlite":
+            with read_only(self.new_session()) as session:
+                yield session
+            return
+        if self._probe_engine is None:
+            self._probe_engine = create_engine(
+                self.engine.url, pool_size=1, pool_pre_ping=False, isolation_level="AUTOCOMMIT"
+            )
+        with Session(self._probe_engine) as session:
+            yield session
 
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:
