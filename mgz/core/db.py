@@ -161,19 +161,16 @@ class Database:
         """Close every pooled connection (before a fork, at the end of a test)."""
         if self.engine is not None:
             self.engine.dispose()
-        if self._probe_engine is not None:
-            self._probe_engine.dispose()
 
     @contextmanager
     def probe_session(self) -> Iterator[Session]:
-        """A session for the health probe that costs one round trip per query.
+        """A session for the health probe: its one query without BEGIN and COMMIT.
 
-        On PostgreSQL it runs on a pool of its own in autocommit: no BEGIN and COMMIT
-        around the probe's one query, and no pre-ping on checkout (the probe's query is
-        the ping; a connection the server dropped fails it once, see ``mgz.core.health``).
-        The probe only reads, so autocommit changes nothing it sees. SQLite is a local
-        file: a deferred read-only transaction there. Sessions bound to a test's
-        connection use that connection, so a probe sees the test's uncommitted rows.
+        On PostgreSQL it runs in autocommit, so the probe costs the pool's pre-ping and
+        its query, not also a BEGIN and a COMMIT round trip; it only reads, so
+        autocommit changes nothing it sees. SQLite is a local file: a deferred
+        read-only transaction there. Sessions bound to a test's connection use that
+        connection, so a probe sees the test's uncommitted rows.
         """
         assert self.engine is not None, "Database.init_app was not called"  # noqa: S101
         if self._bound or self.engine.dialect.name == "sqlite":
@@ -181,9 +178,8 @@ class Database:
                 yield session
             return
         if self._probe_engine is None:
-            self._probe_engine = create_engine(
-                self.engine.url, pool_size=1, pool_pre_ping=False, isolation_level="AUTOCOMMIT"
-            )
+            # The same pool and the same event listeners, another isolation level.
+            self._probe_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         with Session(self._probe_engine) as session:
             yield session
 

@@ -64,10 +64,10 @@ def _unreachable() -> ServiceUnavailableError:
 def check_health() -> dict[str, Any]:
     """Probe the database and the migration state; raise 503 when not ready.
 
-    A probe is one query on a connection of its own (``Database.probe_session``), not
-    the request's session: nothing else of the request runs in a transaction. A
-    pooled connection that the server dropped (a restart since the last probe) fails
-    that query; the probe then asks once more on a new connection.
+    A probe is one query in autocommit (``Database.probe_session``), not the request's
+    session: nothing else of the request runs in a transaction. Should a connection
+    the server dropped slip past the pool's pre-ping, the probe asks once more on a
+    new connection.
     """
     try:
         return _probe()
