@@ -7,6 +7,7 @@ the API, the CLI and the tests run the same code in the same transaction.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,7 +129,8 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
-        self._probe_engine: Engine | None = None
+        self._probe_connection: Connection | None = None
+        self._probe_lock = threading.Lock()
         self._bound = False
 
     def init_app(self, app: Flask) -> None:
@@ -159,29 +161,53 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection (before a fork, at the end of a test)."""
+        self.drop_probe_connection()
         if self.engine is not None:
             self.engine.dispose()
 
     @contextmanager
     def probe_session(self) -> Iterator[Session]:
-        """A session for the health probe: its one query without BEGIN and COMMIT.
+        """A session for the health probe: its one query, one round trip.
 
-        On PostgreSQL it runs in autocommit, so the probe costs the pool's pre-ping and
-        its query, not also a BEGIN and a COMMIT round trip; it only reads, so
-        autocommit changes nothing it sees. SQLite is a local file: a deferred
-        read-only transaction there. Sessions bound to a test's connection use that
-        connection, so a probe sees the test's uncommitted rows.
+        On PostgreSQL the probe keeps one connection of the pool checked out for
+        itself, in autocommit: no pre-ping at checkout (its query is the ping), no
+        BEGIN and COMMIT (it only reads, so autocommit changes nothing it sees). A
+        probe that finds it busy (a threaded server) checks one out as usual. When
+        the probe fails, the connection is given up (see :meth:`drop_probe_connection`).
+        SQLite is a local file: a deferred read-only transaction there. Sessions bound
+        to a test's connection use that connection, so a probe sees the test's rows.
         """
         assert self.engine is not None, "Database.init_app was not called"  # noqa: S101
         if self._bound or self.engine.dialect.name == "sqlite":
             with read_only(self.new_session()) as session:
                 yield session
             return
-        if self._probe_engine is None:
-            # The same pool and the same event listeners, another isolation level.
-            self._probe_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        with Session(self._probe_engine) as session:
-            yield session
+        if not self._probe_lock.acquire(blocking=False):
+            with Session(self.engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
+                yield session
+            return
+        try:
+            if self._probe_connection is None or self._probe_connection.closed:
+                # The same pool and the same event listeners, another isolation level.
+                autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                self._probe_connection = autocommit.connect()
+            with Session(bind=self._probe_connection) as session:
+                yield session
+        except SQLAlchemyError:
+            self.drop_probe_connection()
+            raise
+        finally:
+            self._probe_lock.release()
+
+    def drop_probe_connection(self) -> None:
+        """Give the probe's connection up (a failed probe; the pool's end)."""
+        connection, self._probe_connection = self._probe_connection, None
+        if connection is not None:
+            try:
+                connection.invalidate()
+                connection.close()
+            except SQLAlchemyError:
+                log.warning("probe connection lost", extra={"event": "db_close_failed"})
 
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask.views import MethodView
 from marshmallow import fields
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mgz.core import migrations
@@ -64,18 +64,15 @@ def _unreachable() -> ServiceUnavailableError:
 def check_health() -> dict[str, Any]:
     """Probe the database and the migration state; raise 503 when not ready.
 
-    A probe is one query in autocommit (``Database.probe_session``), not the request's
-    session: nothing else of the request runs in a transaction. Should a connection
-    the server dropped slip past the pool's pre-ping, the probe asks once more on a
-    new connection.
+    A probe is one query on a connection it keeps, in autocommit
+    (``Database.probe_session``), not the request's session: nothing else of the
+    request runs in a transaction. When that connection fails (the server restarted
+    since the last probe), it is given up and the probe asks once more on a new one.
     """
     try:
         return _probe()
-    except DBAPIError as error:
-        if not error.connection_invalidated:
-            raise _unreachable() from None
     except SQLAlchemyError:
-        raise _unreachable() from None
+        pass  # a kept connection the server dropped: once more, on a new one
     try:
         return _probe()
     except SQLAlchemyError:
