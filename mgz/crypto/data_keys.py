@@ -199,6 +199,14 @@ def note_key_row(
         del rows[next(iter(rows))]
 
 
+def forget_key(session: Session, subject_id: uuid.UUID) -> None:
+    """Forget a subject's cached key and its noted key row (shredding)."""
+    dek_cache(session).discard(subject_id)
+    noted: dict[int, _KeyRow] | None = session.info.get(_KEY_ROWS)
+    if noted:
+        noted.pop(subject_id.int, None)
+
+
 def key_for_reading(session: Session, subject_id: uuid.UUID) -> Dek:
     """The subject's data key (cached); DecryptionError if it is missing or unusable."""
     cache = dek_cache(session)
