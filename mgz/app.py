@@ -24,7 +24,7 @@ from mgz.competences import cli as competences_cli
 from mgz.competences import views as competences_views
 from mgz.consultations import synthetic as consultations_synthetic  # noqa: F401 - registers the demo records
 from mgz.consultations import views as consultations_views
-from mgz.core import apidocs, config, errors, health
+from mgz.core import apidocs, config, errors, health, migrations
 from mgz.core import cli as core_cli
 from mgz.core.api import init_api
 from mgz.core.db import Database
@@ -175,6 +175,8 @@ def create_app(
     crypto_keys.init_app(app, environ)
     audit_settings.init_app(app)
     Database().init_app(app)
+    # Read the migration files once, at start: every health probe compares with the head.
+    migrations.head_revision()
     statistics_replica.init_app(app)
     api = init_api(app)
     # Before the login check: with a failed key check every request is refused (503).

@@ -163,7 +163,7 @@ def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool)
     url = f"http://{host}:{port}/api/v1/docs"
     click.echo(f"API-Dokumentation: {url}")
     if not no_serve:
-        database(app).engine.dispose()  # gunicorn forks; each worker opens its own
+        database(app).dispose()  # gunicorn forks; each worker opens its own
         _run_gunicorn(
             _demo_factory,
             f"{host}:{port}",

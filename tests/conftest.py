@@ -131,7 +131,7 @@ def app(database_url: str, tmp_path_factory: Any) -> Iterator[Flask]:
     """The app on the session database of the current backend."""
     app = build_app(database_url, tmp_path_factory.mktemp("instance"))
     yield app
-    database(app).engine.dispose()
+    database(app).dispose()
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def make_app(tmp_path: Any) -> Iterator[Any]:
 
     yield factory
     for app in built:
-        database(app).engine.dispose()
+        database(app).dispose()
 
 
 @pytest.fixture

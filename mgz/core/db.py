@@ -7,6 +7,7 @@ the API, the CLI and the tests run the same code in the same transaction.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,6 +129,9 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
+        self._probe_connection: Connection | None = None
+        self._probe_lock = threading.Lock()
+        self._bound = False
 
     def init_app(self, app: Flask) -> None:
         """Create the engine from the app's DATABASE_URL and close sessions at teardown."""
@@ -148,11 +152,62 @@ class Database:
         self.session_factory = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        self._bound = True
 
     def new_session(self) -> Session:
         """A fresh session not tied to the request (background work, CLI)."""
         assert self.session_factory is not None, "Database.init_app was not called"  # noqa: S101
         return self.session_factory()
+
+    def dispose(self) -> None:
+        """Close every pooled connection (before a fork, at the end of a test)."""
+        self.drop_probe_connection()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    @contextmanager
+    def probe_session(self) -> Iterator[Session]:
+        """A session for the health probe: its one query, one round trip.
+
+        On PostgreSQL the probe keeps one connection of the pool checked out for
+        itself, in autocommit: no pre-ping at checkout (its query is the ping), no
+        BEGIN and COMMIT (it only reads, so autocommit changes nothing it sees). A
+        probe that finds it busy (a threaded server) checks one out as usual. When
+        the probe fails, the connection is given up (see :meth:`drop_probe_connection`).
+        SQLite is a local file: a deferred read-only transaction there. Sessions bound
+        to a test's connection use that connection, so a probe sees the test's rows.
+        """
+        assert self.engine is not None, "Database.init_app was not called"  # noqa: S101
+        if self._bound or self.engine.dialect.name == "sqlite":
+            with read_only(self.new_session()) as session:
+                yield session
+            return
+        if not self._probe_lock.acquire(blocking=False):
+            with Session(self.engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
+                yield session
+            return
+        try:
+            if self._probe_connection is None or self._probe_connection.closed:
+                # The same pool and the same event listeners, another isolation level.
+                autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                self._probe_connection = autocommit.connect()
+            with Session(bind=self._probe_connection) as session:
+                yield session
+        except SQLAlchemyError:
+            self.drop_probe_connection()
+            raise
+        finally:
+            self._probe_lock.release()
+
+    def drop_probe_connection(self) -> None:
+        """Give the probe's connection up (a failed probe; the pool's end)."""
+        connection, self._probe_connection = self._probe_connection, None
+        if connection is not None:
+            try:
+                connection.invalidate()
+                connection.close()
+            except SQLAlchemyError:
+                log.warning("probe connection lost", extra={"event": "db_close_failed"})
 
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:

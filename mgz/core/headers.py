@@ -30,6 +30,18 @@ PERMISSIONS_POLICY = (
     "microphone=(), payment=(), usb=()"
 )
 
+# Every response's browser headers, in the order they are sent.
+_DEFAULTS = (
+    ("Content-Security-Policy", API_CSP),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+)
+
 HSTS_SECONDS = config.register(
     config.Setting(
         "HSTS_SECONDS",
@@ -42,15 +54,12 @@ HSTS_SECONDS = config.register(
 def apply(response: Response) -> Response:
     """Set the browser headers a view has not set itself (a page sets its own CSP)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", API_CSP)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-    headers.setdefault("Cache-Control", "no-store")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # One pass over what is set, then one extend: ``setdefault`` per header looks each
+    # name up on its own (and raises and catches a KeyError inside for every miss).
+    present = {name.lower() for name, _value in headers}
+    missing = [(name, value) for name, value in _DEFAULTS if name.lower() not in present]
     seconds = current_app.config.get(HSTS_SECONDS.name) or 0
-    if seconds and request.is_secure:
-        headers.setdefault("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains")
+    if seconds and request.is_secure and "strict-transport-security" not in present:
+        missing.append(("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains"))
+    headers.extend(missing)
     return response

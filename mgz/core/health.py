@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from mgz.core import migrations
 from mgz.core.access import public
 from mgz.core.api import Blueprint
-from mgz.core.db import read_only_session
+from mgz.core.db import database
 from mgz.core.errors import ServiceUnavailableError
 from mgz.core.schemas import OutputSchema
 
@@ -62,28 +62,43 @@ def _unreachable() -> ServiceUnavailableError:
 
 
 def check_health() -> dict[str, Any]:
-    """Probe the database and the migration state; raise 503 when not ready."""
-    # The request's own session: on SQLite a second connection would queue behind
-    # the request's transaction.
+    """Probe the database and the migration state; raise 503 when not ready.
+
+    A probe is one query on a connection it keeps, in autocommit
+    (``Database.probe_session``), not the request's session: nothing else of the
+    request runs in a transaction. When that connection fails (the server restarted
+    since the last probe), it is given up and the probe asks once more on a new one.
+    """
     try:
-        session = read_only_session()
+        return _probe()
+    except SQLAlchemyError:
+        pass  # a kept connection the server dropped: once more, on a new one
+    try:
+        return _probe()
+    except SQLAlchemyError:
+        raise _unreachable() from None
+
+
+def _probe() -> dict[str, Any]:
+    """The probe's queries; SQLAlchemy errors go to the caller."""
+    with database().probe_session() as session:
         # Reading the migration state is the reachability probe too: one query.
         revision = migrations.stored_revision(session.connection())
-    except SQLAlchemyError:
-        raise _unreachable() from None
-    head = migrations.head_revision()
-    if revision != head:
-        raise ServiceUnavailableError(
-            "Die Datenbank ist nicht auf dem neuesten Migrationsstand.",
-            extra={"database": "ok", "revision": revision, "head": head},
-        )
-    report: dict[str, Any] = {"status": "ok", "database": "ok", "revision": revision, "head": head}
-    try:
+        head = migrations.head_revision()
+        if revision != head:
+            raise ServiceUnavailableError(
+                "Die Datenbank ist nicht auf dem neuesten Migrationsstand.",
+                extra={"database": "ok", "revision": revision, "head": head},
+            )
+        report: dict[str, Any] = {
+            "status": "ok",
+            "database": "ok",
+            "revision": revision,
+            "head": head,
+        }
         for check in current_app.extensions.get(READINESS_CHECKS, ()):
             report.update(check(session))
-    except SQLAlchemyError:
-        raise _unreachable() from None
-    return report
+        return report
 
 
 @blp.route("/health")

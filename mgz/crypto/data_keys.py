@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -29,6 +30,7 @@ from mgz.crypto.keys import KEY_BYTES, MasterKeys, UnwrapError, state, unwrap_de
 from mgz.crypto.models import DataKey, RetiredMasterKey
 
 _DEK_CACHE = "mgz.crypto.deks"
+_KEY_ROWS = "mgz.crypto.key_rows"  # data-key rows read with their records, still wrapped
 _UNKEYED = "mgz.crypto.unkeyed"
 DEK_CACHE_SIZE = 256
 # How long this process trusts that the active master key is not retired. Retiring
@@ -85,6 +87,7 @@ def _clear_cache(session: Session, *_args: Any) -> None:
     if cache is not None:
         cache.clear()
     session.info.pop(_UNKEYED, None)
+    session.info.pop(_KEY_ROWS, None)
 
 
 def note_loaded(session: Session, subject_id: Any) -> None:
@@ -165,11 +168,56 @@ def _unwrap(row: Any, master: MasterKeys | None = None) -> Dek:
     return Dek(row.dek_version, AESGCM(raw), fmt.header(row.dek_version))
 
 
+@dataclass(frozen=True)
+class _KeyRow:
+    """A data-key row read with its subject's record, still wrapped."""
+
+    subject_id: uuid.UUID
+    dek_version: int
+    kek_id: str | None
+    wrapped_key: bytes | None
+
+
+def note_key_row(
+    session: Session,
+    subject_id: uuid.UUID,
+    dek_version: int,
+    kek_id: str | None,
+    wrapped_key: bytes | None,
+) -> None:
+    """Keep a subject's data-key row that a query read with the record (one query fewer).
+
+    It stays wrapped until a field of the subject is read (then it is unwrapped and
+    cached like a fetched key, with the same refusals), and is forgotten with the
+    cache at the end of the transaction. Bounded like the cache.
+    """
+    rows: dict[int, _KeyRow] | None = session.info.get(_KEY_ROWS)
+    if rows is None:
+        rows = session.info[_KEY_ROWS] = {}
+    rows[subject_id.int] = _KeyRow(subject_id, dek_version, kek_id, wrapped_key)
+    if len(rows) > DEK_CACHE_SIZE:
+        del rows[next(iter(rows))]
+
+
+def forget_key(session: Session, subject_id: uuid.UUID) -> None:
+    """Forget a subject's cached key and its noted key row (shredding)."""
+    dek_cache(session).discard(subject_id)
+    noted: dict[int, _KeyRow] | None = session.info.get(_KEY_ROWS)
+    if noted:
+        noted.pop(subject_id.int, None)
+
+
 def key_for_reading(session: Session, subject_id: uuid.UUID) -> Dek:
     """The subject's data key (cached); DecryptionError if it is missing or unusable."""
     cache = dek_cache(session)
     dek = cache.lookup(subject_id)
     if dek is None:
+        noted: dict[int, _KeyRow] | None = session.info.get(_KEY_ROWS)
+        row = noted.pop(subject_id.int, None) if noted else None
+        if row is not None:
+            dek = _unwrap(row)  # raises for a shredded or unusable key, as a fetch does
+            cache.put(subject_id, dek)
+            return dek
         dek = _fetch_batch(session, subject_id, cache)
         if dek is None:
             raise DecryptionError(reason="missing_key")

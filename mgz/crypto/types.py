@@ -59,7 +59,7 @@ from mgz.core.classification import FIELD_INFO, DataClass, classified
 from mgz.crypto import fields as fmt
 from mgz.crypto import sealing  # noqa: F401 - registers the flush hook
 from mgz.crypto.blind_index import INDEX_LENGTH, blind_index_of
-from mgz.crypto.data_keys import dek_cache, key_for_reading, note_loaded
+from mgz.crypto.data_keys import dek_cache, forget_key, key_for_reading, note_loaded
 from mgz.crypto.errors import DecryptionError
 from mgz.crypto.failures import ACTOR_INFO, report_failure
 from mgz.crypto.registry import (
@@ -371,7 +371,7 @@ def drop_plaintext(obj: Any) -> None:
 
 def forget_plaintext(session: Session, subject_id: uuid.UUID) -> None:
     """Drop cached plaintexts and the data key of one subject from ``session`` (shredding)."""
-    dek_cache(session).discard(subject_id)
+    forget_key(session, subject_id)
     for obj in list(session.identity_map.values()) + list(session.new):
         spec = MODELS.get(type(obj))
         if spec is not None and getattr(obj, spec.subject, None) == subject_id:

@@ -11,9 +11,10 @@ from sqlalchemy import event
 from mgz.core.db import database, session_scope
 from tests import factories
 
-# Token + user, their roles (2), the file with its erased flag, its advisers, its key,
-# and the audit append (SQLite: lock, read head, insert, move head; PostgreSQL: one call).
-BUDGET = {"sqlite": 10, "postgresql": 7}
+# The token with its user and both role lists, the file with its key, erased flag and
+# advisers, and the audit append (SQLite: lock, read head, insert, move head;
+# PostgreSQL: one call).
+BUDGET = {"sqlite": 6, "postgresql": 3}
 
 
 def test_get_client_file_with_a_token_stays_within_its_statement_budget(backend, make_app):

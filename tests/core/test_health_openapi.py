@@ -3,6 +3,7 @@ import shutil
 import pytest
 from jsonschema import validate as validate_json
 from openapi_spec_validator import validate
+from sqlalchemy import Engine, event
 
 from mgz.core import migrations
 from mgz.core.config import ConfigError
@@ -28,6 +29,26 @@ def test_health_is_503_when_migrations_are_behind(backend, make_app):
     migrations.upgrade(engine)
     engine.dispose()
     assert app.test_client().get("/api/v1/health").status_code == 200
+
+
+def test_a_probe_on_postgresql_is_one_query_in_autocommit_beside_the_request(backend, make_app):
+    """One round trip: no BEGIN/COMMIT around it, no request session (issue 14, goal 5)."""
+    if backend.name != "postgresql":
+        pytest.skip("SQLite is a local file: its probe is a deferred read, no round trip")
+    # The key comparison stands a minute (its own queries run once, not per probe).
+    app = make_app(backend.new_database(), HEALTH_KEY_CHECK_SECONDS=60)
+    assert app.test_client().get("/api/v1/health").status_code == 200
+    seen: list[tuple[str, bool]] = []
+
+    def note(connection, _cursor, statement, *_args):
+        seen.append((statement, connection.connection.dbapi_connection.autocommit))
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        assert app.test_client().get("/api/v1/health").status_code == 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert seen == [("SELECT version_num FROM alembic_version", True)]
 
 
 def test_health_is_503_when_database_unreachable(tmp_path, make_app):

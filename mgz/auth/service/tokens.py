@@ -15,13 +15,14 @@ import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, lazyload
 
 from mgz.audit import service as audit
 from mgz.auth.errors import AuthenticationError
-from mgz.auth.models import ApiToken, ApiTokenRole, User
+from mgz.auth.models import ApiToken, ApiTokenRole, User, UserRole
 from mgz.auth.service.common import TOKEN_PREFIX, Principal, _sha256
 from mgz.auth.settings import TOKEN_MAX_DAYS
 from mgz.core.access import NO_PERSONAL_DATA_ROLES, ROLES
@@ -174,6 +175,34 @@ def list_tokens(session: Session, user: User | None = None) -> list[ApiToken]:
     return list(session.scalars(query))
 
 
+def _roles_of(role: Any, owner: Any, owner_id: Any) -> Any:
+    """The roles of one token or user as one comma-separated string (a scalar subquery)."""
+    return (
+        select(func.aggregate_strings(role, ","))
+        .where(owner == owner_id)
+        .correlate_except(role.class_)
+        .scalar_subquery()
+    )
+
+
+# The role lists come as strings of codes (a role is a known code without commas, see
+# the models' check constraints), not as the relationships' own SELECTs.
+_TOKEN_WITH_ROLES = (
+    select(
+        ApiToken,
+        User,
+        _roles_of(ApiTokenRole.role, ApiTokenRole.token_id, ApiToken.id),
+        _roles_of(UserRole.role, UserRole.user_id, User.id),
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .options(lazyload(ApiToken.role_rows), lazyload(User.role_rows))
+)
+
+
+def _role_set(joined: str | None) -> frozenset[str]:
+    return frozenset(joined.split(",")) if joined else frozenset()
+
+
 def load_token(
     session: Session,
     raw: str,
@@ -192,18 +221,15 @@ def load_token(
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
     now = now or utcnow()
-    # Token and user in one statement (their roles follow, one statement each).
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _sha256(raw))
-    ).first()
+    # Token, user and both role lists in one statement (every request with a token asks).
+    row = session.execute(_TOKEN_WITH_ROLES.where(ApiToken.token_hash == _sha256(raw))).first()
     if row is None:
         return None
-    token, user = row
+    token, user, token_role_list, user_role_list = row
     if token.revoked_at is not None or token.expires_at <= now or user.is_disabled:
         return None
-    if token.roles & totp_required_roles:
+    token_roles = _role_set(token_role_list)
+    if token_roles & totp_required_roles:
         log.warning(
             "token refused: a role of it needs a second factor",
             extra={"event": "token_refused", "token_id": token.id},
@@ -213,7 +239,7 @@ def load_token(
             "verlangt, und gilt deshalb nicht. Bitte ein neues Token ohne diese Rolle "
             "erstellen lassen."
         )
-    roles = token.roles & user.roles
+    roles = token_roles & _role_set(user_role_list)
     if not roles:
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
