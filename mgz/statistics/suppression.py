@@ -36,7 +36,7 @@ rule asks for the totals only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from mgz.core.config import Setting, int_range, register
@@ -171,18 +171,24 @@ def _side(graph: dict[Vertex, set[Vertex]], start: Vertex, cut: Cell) -> set[Ver
 
 
 def suppress(
-    counts: Sequence[Sequence[int]], threshold: int = DEFAULT_THRESHOLD
+    counts: Sequence[Sequence[int]],
+    threshold: int = DEFAULT_THRESHOLD,
+    forced: Iterable[Cell] = (),
 ) -> SuppressedTable:
     """Hide every count from 1 to ``threshold - 1`` and what would give them back.
 
     ``counts`` is the inner table (rows of non-negative integers); its margins are
-    added here. Pure: same input, same output.
+    added here. ``forced`` are cells (of the table with margins) hidden whatever their
+    value, e.g. a margin another table that publishes it had to hide (the linked
+    suppression of the exports); zeros among them stay shown. Pure: same input, same
+    output.
     """
     cells = with_margins(counts)
     height, width = len(cells), len(cells[0])
     hidden: set[Cell] = {
         (r, c) for r in range(height) for c in range(width) if 0 < cells[r][c] < threshold
     }
+    hidden |= {(r, c) for r, c in forced if cells[r][c] > 0}
 
     def candidates(wanted: Callable[[int, int], bool]) -> list[Cell]:
         found = [
