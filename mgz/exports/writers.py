@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -124,6 +125,29 @@ def write_csv(release: Release, folder: Path, progress: Progress | None = None) 
 # --- XLSX ------------------------------------------------------------------------------
 
 
+_SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+SHEET_TITLE_MAX = 31  # Excel's limit
+
+
+def sheet_titles(tables: tuple[Table, ...]) -> list[str]:
+    """A valid, unique sheet title per table: Excel forbids some signs and > 31 characters.
+
+    The full title stays in the "Definitionen" sheet beside the sheet's name.
+    """
+    taken = {DEFINITIONS_SHEET.lower(), MANIFEST_SHEET.lower()}
+    titles = []
+    for table in tables:
+        base = _SHEET_FORBIDDEN.sub("-", table.title).strip("' ") or table.name
+        title, number = base[:SHEET_TITLE_MAX], 1
+        while title.lower() in taken:
+            number += 1
+            suffix = f" ({number})"
+            title = base[: SHEET_TITLE_MAX - len(suffix)] + suffix
+        taken.add(title.lower())
+        titles.append(title)
+    return titles
+
+
 def _cell(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
@@ -143,8 +167,9 @@ def write_xlsx(
     """
     written = Written()
     book = Workbook(write_only=True)
-    for table in release.tables:
-        sheet = book.create_sheet(title=table.title)
+    titles = sheet_titles(release.tables)
+    for table, title in zip(release.tables, titles, strict=True):
+        sheet = book.create_sheet(title=title)
         sheet.append(list(table.columns))
         for row in _counted(table, written.rows, progress):
             sheet.append([_cell(value) for value in row])
@@ -152,9 +177,9 @@ def write_xlsx(
     sheet.append(list(DEFINITIONS_HEADERS))
     for definition in release.definitions:
         sheet.append([definition.term, definition.meaning])
-    for table in release.tables:
-        if table.description:
-            sheet.append([table.title, table.description])
+    for table, title in zip(release.tables, titles, strict=True):
+        meaning = f"{table.title}: {table.description}" if table.description else table.title
+        sheet.append([f"Blatt {title}", meaning])
     sheet = book.create_sheet(title=MANIFEST_SHEET)
     sheet.append(list(MANIFEST_HEADERS))
     entries = {**manifest_for(written), "files": manifests.SELF_HASH_NOTE}

@@ -72,7 +72,10 @@ def test_xlsx_opens_with_openpyxl_one_sheet_per_table_definitions_and_manifest(t
         assert list(book["Kleine Zellen"].values)[1] == (2021, "Melle", "x", None, 1.5)
         definitions = list(book["Definitionen"].values)
         assert definitions[0] == ("Begriff", "Bedeutung")
-        assert ("Beratungen nach Gemeinde", "Erstberatungen je Jahr und Gemeinde") in definitions
+        assert (
+            "Blatt Beratungen nach Gemeinde",
+            "Beratungen nach Gemeinde: Erstberatungen je Jahr und Gemeinde",
+        ) in definitions
         sheet = dict(list(book["Manifest"].values)[1:])
     finally:
         book.close()
@@ -176,3 +179,25 @@ def test_decimal_comma_only_where_decimals_occur():
     assert writers.csv_value(Decimal("12.50")) == "12,50"
     assert writers.csv_value(None) == ""
     assert writers.csv_value("3.5 Jahre") == "3.5 Jahre"  # text is left as it is
+
+
+def test_sheet_titles_are_made_valid_for_excel_and_unique():
+    from mgz.exports.content import Table
+
+    def table(title):
+        return Table("t", title, ("A",), lambda: iter(()))
+
+    titles = writers.sheet_titles(
+        (
+            table("Beratene Personen – Staatsangehörigkeit/Gruppe"),
+            table("Beratene Personen – Staatsangehörigkeit/Gruppe"),
+            table("Manifest"),
+            table("a[1]:b*?"),
+        )
+    )
+    assert titles == [
+        "Beratene Personen – Staatsangeh",
+        "Beratene Personen – Staatsa (2)",
+        "Manifest (2)",
+        "a-1--b--",
+    ]
