@@ -35,6 +35,8 @@ from mgz.courses import views as courses_views
 from mgz.crypto import cli as crypto_cli
 from mgz.crypto import key_checks
 from mgz.crypto import keys as crypto_keys
+from mgz.exports import cli as exports_cli
+from mgz.exports import views as exports_views
 from mgz.placements import synthetic as placements_synthetic  # noqa: F401 - registers the demo records
 from mgz.placements import views as placements_views
 from mgz.profiling import views as profiling_views
@@ -66,6 +68,7 @@ API_BLUEPRINTS = [
     courses_views.referrals_blp,
     course_report_views.blp,
     statistics_views.blp,
+    exports_views.blp,
 ]
 CLI_GROUPS: list[Any] = [
     *core_cli.COMMANDS,
@@ -75,6 +78,7 @@ CLI_GROUPS: list[Any] = [
     *reference_cli.COMMANDS,
     *competences_cli.COMMANDS,
     *statistics_cli.COMMANDS,
+    *exports_cli.COMMANDS,
 ]
 
 
