@@ -199,7 +199,7 @@ def build_microdata(
     manifest = {
         "definition_version": DEFINITION_VERSION,
         "period": {"first_year": first_year, "last_year": last_year},
-        "parameters": {"k": k, "max_suppression": max_suppression, "l": l_required},
+        "parameters": {"k": k, "max_suppression": float(max_suppression), "l": l_required},
         "quasi_identifiers": {
             name: h.level_names[level]
             for name, h, level in zip(QUASI_IDENTIFIERS, chosen, result.levels, strict=True)

@@ -19,14 +19,16 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from mgz.clients.models import Client
 from mgz.consultations.models import Consultation
 from mgz.core.db import database
 from mgz.exports.anonymity import NotAnonymisableError
-from mgz.exports.microdata import build_microdata, hierarchies
+from mgz.exports.microdata import ExportChangedError, build_microdata, hierarchies
+from mgz.exports.microdata_query import QI_COLUMNS, VALUE_COLUMNS, shuffled_rows
 from mgz.placements.models import Measure
 from tests import factories
 from tests.conftest import build_app
@@ -197,3 +199,36 @@ def test_two_exports_of_the_same_data_differ_in_order_and_ids(empty_app):
         assert not {r[0] for r in first} & {r[0] for r in second}
         assert [r[1:] for r in first] != [r[1:] for r in second]
         assert sorted(r[1:] for r in first) == sorted(r[1:] for r in second)
+
+
+def test_a_change_between_the_passes_fails_the_stream(empty_app):
+    with rolled_back(empty_app) as db:
+        factories.make_caseload(db, 300, 11)
+        release = build_microdata(db, first_year=2015, last_year=2026, k=2)
+        assert release.manifest["rows_released"] > 0
+        # Consultations deleted after pass 1: the released classes are gone from pass 2.
+        db.execute(delete(Consultation).where(Consultation.held_on >= date(2020, 1, 1)))
+        with pytest.raises(ExportChangedError):
+            for _row in release.tables[0].rows():
+                pass
+
+
+def test_the_query_names_no_identifying_or_pseudonymous_column():
+    sql = str(shuffled_rows(2024, 2024).compile(dialect=postgresql.dialect())).lower()
+    for name in ("case_number", "ciphertext", "_index", "first_name", "birth_date", "notes"):
+        assert name not in sql
+    # The client's id is only compared, never selected.
+    assert set(shuffled_rows(2024, 2024).selected_columns.keys()) == {*QI_COLUMNS, *VALUE_COLUMNS}
+
+
+def test_bad_parameters_are_refused(empty_app):
+    with rolled_back(empty_app) as db:
+        with pytest.raises(ValueError, match="erste Jahr"):
+            build_microdata(db, first_year=2025, last_year=2024)
+        with pytest.raises(ValueError, match="k muss"):
+            build_microdata(db, first_year=2024, last_year=2024, k=1)
+        with pytest.raises(ValueError, match="Unterdrückungsanteil"):
+            build_microdata(db, first_year=2024, last_year=2024, max_suppression=1.0)
+        factories.make_caseload(db, 50, 3)
+        with pytest.raises(ValueError, match="l muss"):
+            build_microdata(db, first_year=2015, last_year=2026, k=2, l_required=1)
