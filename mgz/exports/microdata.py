@@ -67,8 +67,18 @@ class ExportChangedError(RuntimeError):
 def _with_unknown(hierarchy: Hierarchy) -> Hierarchy:
     # A missing value (no move-in date, no residence-status group, an age that cannot
     # be) is released as "unknown" on every level but the last, which stays "*".
+    # Each level remembers its answers: an attribute has few distinct values, and the
+    # lattice search generalises every class once per node it looks at.
     def level(inner):  # type: ignore[no-untyped-def]
-        return lambda value: UNKNOWN if value is None else inner(value)
+        seen: dict[object, str] = {}
+
+        def generalised(value: object) -> str:
+            found = seen.get(value)
+            if found is None:
+                found = seen[value] = UNKNOWN if value is None else inner(value)
+            return found
+
+        return generalised
 
     return Hierarchy(
         name=hierarchy.name,
@@ -111,9 +121,15 @@ def _histograms(
 ) -> tuple[dict[Key, int], dict[tuple[Key, str], int]]:
     classes: dict[Key, int] = {}
     sensitive: dict[tuple[Key, str], int] = {}
-    for row in session.execute(q.class_histogram(first_year, last_year)).mappings():
-        key = _finest(row)
-        value = q.codes_value(row["benefit_kinds"])
+    # One object per distinct value and key: the driver makes a new string for every
+    # cell, and the histograms would otherwise hold all of them.
+    shared: dict[object, object] = {}
+    statement = q.class_histogram(first_year, last_year).execution_options(yield_per=YIELD_PER)
+    for row in session.execute(statement).mappings():
+        fresh = tuple(shared.setdefault(v, v) for v in _finest(row))
+        key: Key = shared.setdefault(fresh, fresh)  # type: ignore[assignment]
+        benefits = q.codes_value(row["benefit_kinds"])
+        value: str = shared.setdefault(benefits, benefits)  # type: ignore[assignment]
         classes[key] = classes.get(key, 0) + row["persons"]
         sensitive[(key, value)] = sensitive.get((key, value), 0) + row["persons"]
     return classes, sensitive
