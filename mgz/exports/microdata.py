@@ -25,8 +25,8 @@ READ on PostgreSQL; a SQLite read transaction is one) to avoid that.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
-from fractions import Fraction
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -67,8 +67,18 @@ class ExportChangedError(RuntimeError):
 def _with_unknown(hierarchy: Hierarchy) -> Hierarchy:
     # A missing value (no move-in date, no residence-status group, an age that cannot
     # be) is released as "unknown" on every level but the last, which stays "*".
-    def level(inner):  # type: ignore[no-untyped-def]
-        return lambda value: UNKNOWN if value is None else inner(value)
+    # Each level remembers its answers: an attribute has few distinct values, and the
+    # lattice search generalises every class once per node it looks at.
+    def level(inner: Callable[[object], str]) -> Callable[[object], str]:
+        seen: dict[object, str] = {}
+
+        def generalised(value: object) -> str:
+            found = seen.get(value)
+            if found is None:
+                found = seen[value] = UNKNOWN if value is None else inner(value)
+            return found
+
+        return generalised
 
     return Hierarchy(
         name=hierarchy.name,
@@ -94,7 +104,7 @@ def _age(value: object) -> int | None:
     return age if age >= 0 else None
 
 
-def _finest(row: Mapping[str, object]) -> Key:
+def _finest(row: Mapping[str, Any]) -> Key:
     year = row["year_moved_in"]
     return (
         _age(row["age"]),
@@ -102,7 +112,7 @@ def _finest(row: Mapping[str, object]) -> Key:
         row["citizenship_group"],
         row["residence_status_group"],
         row["municipality"],
-        None if year is None else int(year),  # type: ignore[call-overload]
+        None if year is None else int(year),
     )
 
 
@@ -111,32 +121,38 @@ def _histograms(
 ) -> tuple[dict[Key, int], dict[tuple[Key, str], int]]:
     classes: dict[Key, int] = {}
     sensitive: dict[tuple[Key, str], int] = {}
-    for row in session.execute(q.class_histogram(first_year, last_year)).mappings():
-        key = _finest(row)
-        value = q.codes_value(row["benefit_kinds"])
+    # One object per distinct value and key: the driver makes a new string for every
+    # cell, and the histograms would otherwise hold all of them.
+    shared: dict[Any, Any] = {}
+    statement = q.class_histogram(first_year, last_year).execution_options(yield_per=YIELD_PER)
+    for row in session.execute(statement).mappings():
+        fresh = tuple(shared.setdefault(v, v) for v in _finest(row))
+        key: Key = shared.setdefault(fresh, fresh)
+        benefits = q.codes_value(row["benefit_kinds"])
+        value: str = shared.setdefault(benefits, benefits)
         classes[key] = classes.get(key, 0) + row["persons"]
         sensitive[(key, value)] = sensitive.get((key, value), 0) + row["persons"]
     return classes, sensitive
 
 
-def _isced(row: Mapping[str, object]) -> str | None:
+def _isced(row: Mapping[str, Any]) -> str | None:
     levels = [v for v in (row["isced_qualification"], row["isced_schooling"]) if v is not None]
-    return max(levels, key=lambda v: int(str(v))) if levels else None  # type: ignore[return-value]
+    return max(levels, key=int) if levels else None
 
 
-def _released_row(row: Mapping[str, object], general: tuple[str, ...], hide_benefits: bool) -> Row:
+def _released_row(row: Mapping[str, Any], general: tuple[str, ...], hide_benefits: bool) -> Row:
     rank = row["recognition_rank"]
     return (
         str(uuid.uuid4()),
         *general,
-        int(row["first_year"]),  # type: ignore[call-overload]
+        int(row["first_year"]),
         _isced(row),
-        q.RECOGNITION_BY_RANK.get(int(rank)) if rank is not None else None,  # type: ignore[call-overload]
-        q.codes_value(row["measures_started"]),  # type: ignore[arg-type]
-        q.codes_value(row["courses_started"]),  # type: ignore[arg-type]
-        q.codes_value(row["courses_completed"]),  # type: ignore[arg-type]
-        q.codes_value(row["placement_kinds"]),  # type: ignore[arg-type]
-        SUPPRESSED if hide_benefits else q.codes_value(row["benefit_kinds"]),  # type: ignore[arg-type]
+        q.RECOGNITION_BY_RANK.get(int(rank)) if rank is not None else None,
+        q.codes_value(row["measures_started"]),
+        q.codes_value(row["courses_started"]),
+        q.codes_value(row["courses_completed"]),
+        q.codes_value(row["placement_kinds"]),
+        SUPPRESSED if hide_benefits else q.codes_value(row["benefit_kinds"]),
     )
 
 
@@ -173,7 +189,8 @@ def build_microdata(
 
     Runs pass 1 now (raising ``NotAnonymisableError`` when no generalisation reaches k
     within the share, ``ValueError`` for bad parameters); the table's rows run pass 2
-    each time they are asked for.
+    on ``session`` each time they are asked for, so keep the session (and, on
+    PostgreSQL, a REPEATABLE READ transaction) open until the writer is done.
     """
     if not all(isinstance(y, int) and not isinstance(y, bool) for y in (first_year, last_year)):
         raise ValueError("Erstes und letztes Jahr müssen ganze Zahlen sein.")
@@ -183,8 +200,8 @@ def build_microdata(
     classes, sensitive = _histograms(session, first_year, last_year)
     result = anonymise(classes, chosen, k=k, max_suppression=max_suppression)
     diversity = l_diversity(generalise_sensitive(sensitive, chosen, result), l_required)
-    hide = frozenset(diversity.failing)  # type: ignore[arg-type]
-    values_hidden = sum(result.histogram[c] for c in hide)  # type: ignore[index]
+    hide = frozenset(diversity.failing)
+    values_hidden = sum(result.histogram[c] for c in hide)
 
     def rows() -> Iterator[Row]:
         return _rows(session, first_year, last_year, chosen, result, hide)
@@ -199,13 +216,13 @@ def build_microdata(
     manifest = {
         "definition_version": DEFINITION_VERSION,
         "period": {"first_year": first_year, "last_year": last_year},
-        "parameters": {"k": k, "max_suppression": max_suppression, "l": l_required},
+        "parameters": {"k": k, "max_suppression": float(max_suppression), "l": l_required},
         "quasi_identifiers": {
             name: h.level_names[level]
             for name, h, level in zip(QUASI_IDENTIFIERS, chosen, result.levels, strict=True)
         },
         "information_loss": float(result.loss),
-        "information_loss_fraction": str(Fraction(result.loss)),
+        "information_loss_fraction": str(result.loss),
         "rows_in": result.total_rows,
         "rows_released": result.total_rows - result.suppressed_rows,
         "rows_suppressed": result.suppressed_rows,
