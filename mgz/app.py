@@ -35,6 +35,8 @@ from mgz.courses import views as courses_views
 from mgz.crypto import cli as crypto_cli
 from mgz.crypto import key_checks
 from mgz.crypto import keys as crypto_keys
+from mgz.exports import cli as exports_cli
+from mgz.exports import views as exports_views
 from mgz.placements import synthetic as placements_synthetic  # noqa: F401 - registers the demo records
 from mgz.placements import views as placements_views
 from mgz.privacy import cli as privacy_cli
@@ -72,6 +74,7 @@ API_BLUEPRINTS = [
     course_report_views.blp,
     privacy_report_views.blp,
     statistics_views.blp,
+    exports_views.blp,
 ]
 CLI_GROUPS: list[Any] = [
     *core_cli.COMMANDS,
@@ -82,6 +85,7 @@ CLI_GROUPS: list[Any] = [
     *competences_cli.COMMANDS,
     *statistics_cli.COMMANDS,
     *privacy_cli.COMMANDS,
+    *exports_cli.COMMANDS,
 ]
 
 

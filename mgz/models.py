@@ -11,6 +11,7 @@ from mgz.consultations import models as consultations_models  # noqa: F401 - reg
 from mgz.core.db import Base
 from mgz.courses import models as courses_models  # noqa: F401 - registers the tables
 from mgz.crypto import models as crypto_models  # noqa: F401 - registers the tables
+from mgz.exports import models as exports_models  # noqa: F401 - registers the tables
 from mgz.placements import models as placements_models  # noqa: F401 - registers the tables
 from mgz.privacy import models as privacy_models  # noqa: F401 - registers the tables
 from mgz.profiling import models as profiling_models  # noqa: F401 - registers the tables

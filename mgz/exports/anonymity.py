@@ -26,6 +26,7 @@ class, then by the level vector, so the answer is deterministic.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -111,10 +112,30 @@ def information_loss(hierarchies: Sequence[Hierarchy], levels: Sequence[int]) ->
 def generalise(
     histogram: Mapping[Key, int], hierarchies: Sequence[Hierarchy], levels: Sequence[int]
 ) -> dict[tuple[str, ...], int]:
-    """The histogram re-grouped to ``levels`` (the GROUP BY at that node)."""
+    """The histogram re-grouped to ``levels`` (the GROUP BY at that node).
+
+    Each attribute has few distinct values (ages, codes, years) while a histogram of
+    real data has thousands of classes, and the search re-groups it once per node: so
+    every distinct value is generalised once into a table, and a class is re-grouped
+    by lookups alone (the same result as ``generalise_key`` per class, many times
+    faster at 100,000 persons).
+    """
+    if not histogram:
+        return {}
+    try:
+        # One column per attribute; strict: every key has the same length.
+        columns = list(zip(*histogram, strict=True))
+    except ValueError:
+        columns = []
+    if len(levels) != len(hierarchies) or len(columns) != len(hierarchies):
+        raise ValueError("Anzahl der Quasi-Identifikatoren passt nicht zur Hierarchie.")
+    tables = [
+        {value: h.generalise(value, lv) for value in set(column)}
+        for h, lv, column in zip(hierarchies, levels, columns, strict=True)
+    ]
     out: dict[tuple[str, ...], int] = {}
     for key, count in histogram.items():
-        general = generalise_key(hierarchies, key, levels)
+        general = tuple(map(operator.getitem, tables, key))
         out[general] = out.get(general, 0) + count
     return out
 

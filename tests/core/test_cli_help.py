@@ -21,6 +21,7 @@ GROUPS = {
     "checklists",
     "db",
     "demo",
+    "export",
     "keys",
     "privacy",
     "reference",
