@@ -1,7 +1,7 @@
 """consents (legal basis per client and purpose) and legal holds (issue 20)
 
 Revision ID: 0019
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-01
 
 A consent's scope and witness are ciphertext; purposes, legal bases, forms, units
@@ -16,7 +16,7 @@ from alembic import op
 from mgz.core.db import UTCDateTime
 
 revision: str = "0019"
-down_revision: str | None = "0011"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
