@@ -4,7 +4,9 @@ Access follows the client file's policy (``CaseAccess``). Every response with th
 referral's remarks writes a read event naming them; every change writes its own
 event; a referral that moves up from a waiting list writes one in its own file; all
 in the caller's unit of work (flush, never commit). A refused step writes nothing
-(409 for a transition the workflow does not allow, 422 for a bad date or field).
+(409 for a transition the workflow does not allow, 422 for a bad date or field),
+except a referral refused for want of a legal basis (409 from the consent gate,
+``mgz.core.purposes``), whose refusal is logged and kept.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def check_request(session: Session, client: Client, reason: str, confirm: str | 
     """422 unless ``reason`` is a code of ``erasure_reason`` and ``confirm`` the case number."""
     errors: dict[str, list[str]] = {}
     codes = reference.CodeErrors(session)
-    codes.check("reason", ERASURE_REASONS, reason)
+    codes.check("erasure_reason", ERASURE_REASONS, reason)
     errors.update(codes.errors)
     if confirm != client.case_number:
         errors["confirm_case_number"] = [

@@ -12,14 +12,14 @@ from mgz.core.schemas import InputSchema, OutputSchema, code_of
 class ErasureRequest(TypedDict):
     """What ``ErasureRequestSchema`` loads."""
 
-    reason: str
+    erasure_reason: str
     confirm_case_number: str
 
 
 class ErasureRequestSchema(InputSchema):
     """The reason (a code, no free text) and, to confirm, the file's case number."""
 
-    reason = code_of("erasure_reason", required=True)
+    erasure_reason = code_of("erasure_reason", required=True)
     confirm_case_number = fields.String(
         required=True,
         validate=validate.Length(min=1, max=20),
@@ -32,6 +32,6 @@ class ErasureSchema(OutputSchema):
 
     client_id = fields.UUID()
     case_number = fields.String()
-    reason = code_of("erasure_reason")
+    erasure_reason = code_of("erasure_reason", attribute="reason")
     erased_at = fields.DateTime()
     rows_cleared = fields.Integer()

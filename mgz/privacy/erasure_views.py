@@ -39,7 +39,7 @@ class Erasure(MethodView):
             get_session(),
             current_actor(),
             client_id,
-            reason=data["reason"],
+            reason=data["erasure_reason"],
             confirm=data["confirm_case_number"],
             on=today(),
         )

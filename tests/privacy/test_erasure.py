@@ -56,7 +56,7 @@ def stored(db, spec, client_id: uuid.UUID) -> list[tuple[Any, dict[str, Any]]]:
 def erase(admin, file: dict[str, Any], reason: str = "data_subject_request", confirm=None) -> Any:
     return admin.post(
         f"{API}/clients/{file['id']}/erasure",
-        json={"reason": reason, "confirm_case_number": confirm or file["case_number"]},
+        json={"erasure_reason": reason, "confirm_case_number": confirm or file["case_number"]},
     )
 
 
@@ -85,7 +85,10 @@ def test_after_erasure_nothing_decrypts_even_with_every_key_present(
     response = erase(admin, file)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["case_number"] == file["case_number"] and body["reason"] == "data_subject_request"
+    assert (
+        body["case_number"] == file["case_number"]
+        and body["erasure_reason"] == "data_subject_request"
+    )
     assert body["rows_cleared"] == sum(len(rows) for rows in backup.values())
     logged = events(db, since=since)
     assert [e["action"] for e in logged] == ["keys.shred", "client.erased"]
@@ -178,7 +181,7 @@ def test_a_legal_hold_refuses_the_erasure_with_its_reason(db, adviser, admin):
     ("reason", "confirm", "field"),
     [
         ("data_subject_request", "MGZ-0000-000000", "confirm_case_number"),
-        ("no_such_reason", None, "reason"),
+        ("no_such_reason", None, "erasure_reason"),
     ],
 )
 def test_reason_and_confirmation_are_checked_before_anything_changes(

@@ -109,3 +109,12 @@ def test_periods_are_checked_at_start_up():
 
 def test_a_leap_day_plus_years_is_the_28th():
     assert add_years(date(2020, 2, 29), 5) == date(2025, 2, 28)
+
+
+def test_the_demo_caseload_has_files_due_under_the_default_periods(app, db):
+    # The demo seed (mgz demo, mgz demo seed): the dry run shows something.
+    with app.app_context():
+        factories.make_caseload(db, 200, seed=2026)
+        due = due_clients(db, app.config["RETENTION_YEARS"], date.today())
+    assert len(due) >= 1
+    assert all(d.due_on < date.today() for d in due)

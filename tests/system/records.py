@@ -38,7 +38,7 @@ def publish_checklist(server: MgzServer, admin_token: str) -> dict[str, Any]:
 
 def write_file(server: MgzServer, tokens: dict[str, str]) -> dict[str, dict[str, Any]]:
     """A client with a consultation, profiling, qualification, assessment, course referral,
-    placement, benefit period and measure.
+    placement, benefit period, measure and consent.
 
     Returns what the server answered for each, keyed by record kind, with the path
     that reads it back.
@@ -78,10 +78,24 @@ def write_file(server: MgzServer, tokens: dict[str, str]) -> dict[str, dict[str,
             "/course-referrals",
             {"course_id": course["id"], "referred_on": "2024-04-02", "remarks": "Vermerk."},
         ),
+        (
+            "consent",
+            "/consents",
+            {
+                "purpose": "data_exchange",
+                "legal_basis": "consent",
+                "given_on": "2024-04-01",
+                "consent_form": "oral_witnessed",
+                "witness_name": "Zeugin Test",
+                "units": ["jobcenter"],
+                "scope": "Testumfang.",
+            },
+        ),
     ):
         record = created(server, base + suffix, adviser, body)
-        # Qualifications are read in their list only.
-        path = base + suffix if kind == "qualification" else f"{base}{suffix}/{record['id']}"
+        # Qualifications and consents are read in their list only.
+        listed = kind in ("qualification", "consent")
+        path = base + suffix if listed else f"{base}{suffix}/{record['id']}"
         records[kind] = (path, record)
     return {kind: {"path": API + path, "body": body} for kind, (path, body) in records.items()}
 

@@ -25,6 +25,7 @@ PERSONAL = {
     "benefit": ("remarks",),
     "measure": ("provider", "remarks"),
     "course_referral": ("remarks",),
+    "consent": ("scope", "witness_name"),
 }
 
 
