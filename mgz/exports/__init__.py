@@ -1,10 +1,12 @@
-"""Exports of anonymised figures and tables, under the same rule as statistics.
+"""Exports of anonymised figures and tables for the Datenservicestelle (goal 87).
 
-The microdata export (issue 19): ``hierarchies`` declares how each quasi-identifier
-may be generalised, ``anonymity`` searches those levels for the least-loss
-k-anonymous release and checks l-diversity, both on count histograms only;
-``microdata`` (with its SQL in ``microdata_query`` and its German text in
-``microdata_text``) builds the release from the database, streaming its rows.
+What is released: ``aggregates`` (tables per measure and dimension, with primary and
+linked secondary cell suppression, ``linked_suppression``) and ``microdata`` (one row
+per counselled person, k-anonymous by ``hierarchies`` and the lattice search in
+``anonymity``, with l-diversity). Both return a ``content.Release``; ``writers`` and
+``manifest`` lay it out as CSV, XLSX or JSON with every file's SHA-256, ``store``
+writes it atomically into the instance folder, ``service`` records and audits it, and
+``views`` / ``cli`` are the API and ``mgz export``.
 
 An import-linter contract (setup.cfg, "statistics and exports never decrypt") forbids
 any import path from here to ``mgz.crypto.types`` or ``mgz.crypto.data_keys``: an
