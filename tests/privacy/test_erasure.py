@@ -14,8 +14,10 @@ from mgz.core.actor import Actor
 from mgz.core.db import Base
 from mgz.crypto.errors import DecryptionError
 from mgz.crypto.registry import registered_models
+from mgz.exports.aggregates import build_aggregates
 from mgz.privacy import holds
 from mgz.statistics.indicators import COMPUTE
+from mgz.statistics.suppression import MARK
 from tests.conftest import events, last_seq
 from tests.privacy.every_record import API, publish_checklist, write_every_record
 
@@ -28,10 +30,15 @@ def indicators(db) -> dict[int, Any]:
     return {number: compute(db, 2020, today.year, today) for number, compute in COMPUTE.items()}
 
 
+def aggregate_tables(db) -> dict[str, list[tuple[Any, ...]]]:
+    """Every released cell of the aggregate export, suppression marks included."""
+    release = build_aggregates(db, first_year=2020, last_year=date.today().year)
+    return {table.name: [tuple(row) for row in table.rows()] for table in release.tables}
+
+
 # What must be the same before and after an erasure: every figure computed from the
-# statistical attributes. Extend with further builders (e.g. the aggregate export
-# tables) as they exist; each takes the session and returns comparable values.
-STATISTICAL_SNAPSHOTS = {"indicators": indicators}
+# statistical attributes (the indicators and every cell of the aggregate export).
+STATISTICAL_SNAPSHOTS = {"indicators": indicators, "aggregates": aggregate_tables}
 
 
 def statistical_snapshot(db) -> dict[str, Any]:
@@ -80,6 +87,9 @@ def test_after_erasure_nothing_decrypts_even_with_every_key_present(
     assert all(any(v is not None for _, values in rows for v in values.values())
                for rows in backup.values())  # fmt: skip
     before = statistical_snapshot(db)
+    # The erased person is in the figures compared (a table of zeros would prove nothing).
+    cells = [cell for rows in before["aggregates"].values() for row in rows for cell in row]
+    assert any(cell == MARK or (isinstance(cell, int) and cell > 0) for cell in cells)
     since = last_seq(db)
 
     response = erase(admin, file)
