@@ -304,6 +304,26 @@ class CaseAccess:
         """Whether the actor is one of ``client``'s responsible advisers."""
         return is_responsible(self.session, self.actor, client)
 
+    def require_responsible(self, client: Client, action: str, refusal: str) -> None:
+        """Refuse (403, the refusal kept in the log as ``action``) anyone not responsible.
+
+        For what only the file's own advisers may see whatever the policy, break glass
+        included: the others' break-glass reasons, the access report. ``refusal`` is the
+        German detail of the 403.
+        """
+        if self.is_responsible(client):
+            return
+        record(
+            self.session,
+            self.actor,
+            action,
+            object_type="client",
+            object_id=client.case_number,
+            outcome="denied",
+            details={"reason": "not_responsible"},
+        )
+        raise NotResponsibleError(refusal)
+
     def opens_without_reason(self, client: Client) -> bool:
         """Whether the actor may open ``client``'s file without a reason (names shown)."""
         return self.policy.mode == "team" or self.is_responsible(client)

@@ -21,7 +21,6 @@ from mgz.auth.models import User
 from mgz.clients.access import (
     BREAK_GLASS_REASONS,
     CaseAccess,
-    NotResponsibleError,
     load_client,
 )
 from mgz.clients.models import BreakGlassAccess, Client
@@ -86,19 +85,11 @@ def read_break_glass_accesses(case: CaseAccess, client_id: uuid.UUID) -> list[Br
     """
     session = case.session
     client = load_client(session, client_id)
-    if not case.is_responsible(client):
-        record(
-            session,
-            case.actor,
-            "client.break_glass_read",
-            object_type="client",
-            object_id=client.case_number,
-            outcome="denied",
-            details={"reason": "not_responsible"},
-        )
-        raise NotResponsibleError(
-            "Die Zugriffe mit Begründung sehen nur die zuständigen Berater*innen der Akte."
-        )
+    case.require_responsible(
+        client,
+        "client.break_glass_read",
+        "Die Zugriffe mit Begründung sehen nur die zuständigen Berater*innen der Akte.",
+    )
     entries = break_glass_accesses(session, client)
     record(
         session,

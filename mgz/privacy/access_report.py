@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapper, Session
 from mgz.audit.models import AuditEvent
 from mgz.audit.service import record
 from mgz.auth.models import User
-from mgz.clients.access import CaseAccess, NotResponsibleError, adviser_ids, load_client
+from mgz.clients.access import CaseAccess, adviser_ids, load_client
 from mgz.clients.models import Client
 from mgz.competences.models import Checklist
 from mgz.core.classification import DataClass, class_of, field_name, fields_of
@@ -439,19 +439,11 @@ def subject_access_report(case: CaseAccess, client_id: uuid.UUID, fmt: str) -> A
         raise ValueError(f"unknown report format {fmt!r}")
     session = case.session
     client = load_client(session, client_id)
-    if not case.is_responsible(client):
-        record(
-            session,
-            case.actor,
-            "client.access_report",
-            object_type="client",
-            object_id=client.case_number,
-            outcome="denied",
-            details={"reason": "not_responsible"},
-        )
-        raise NotResponsibleError(
-            "Die Auskunft nach Art. 15 DSGVO erstellen nur die zuständigen Berater*innen der Akte."
-        )
+    case.require_responsible(
+        client,
+        "client.access_report",
+        "Die Auskunft nach Art. 15 DSGVO erstellen nur die zuständigen Berater*innen der Akte.",
+    )
     sections = _sections(session, client)
     advisers = list(
         session.scalars(

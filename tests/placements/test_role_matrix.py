@@ -7,6 +7,7 @@ callers and bad tokens get 401; a browser session works like a token.
 
 import pytest
 
+from tests.callers import RECORD_EXPECTED, caller
 from tests.clients.conftest import create
 
 BODIES = {
@@ -24,7 +25,6 @@ SECOND = {
     **BODIES,
     "benefits": {"kind": "ASYLBLG", "from_on": "2023-01-01", "to_on": "2023-12-31"},
 }
-REASON = {"X-Access-Reason-Code": "substitute", "X-Access-Reason": "Vertretung während des Urlaubs"}
 
 
 @pytest.fixture
@@ -48,37 +48,7 @@ def calls(file, made, area):
     ]
 
 
-def caller(request, role, app, db, login_as, adviser, other_adviser):
-    if role == "responsible":
-        return adviser, {}
-    if role == "other_adviser":
-        return other_adviser, {}
-    if role == "other_adviser_with_reason":
-        return other_adviser, REASON
-    if role == "anonymous":
-        return app.test_client(), {}
-    if role == "bad_token":
-        client = app.test_client()
-        client.environ_base["HTTP_AUTHORIZATION"] = "Bearer mgz_not-a-real-token"
-        return client, {}
-    if role == "session":
-        from tests import factories
-
-        return factories.signed_in_client(app, db, adviser.user, via="session"), {}
-    return login_as(role), {}
-
-
-EXPECTED = {
-    "responsible": {"get": 200, "post": 201, "patch": 200},
-    "session": {"get": 200, "post": 201, "patch": 200},
-    "other_adviser_with_reason": {"get": 200, "post": 201, "patch": 200},
-    "other_adviser": {"get": 403, "post": 403, "patch": 403},
-    "statistician": {"get": 403, "post": 403, "patch": 403},
-    "auditor": {"get": 403, "post": 403, "patch": 403},
-    "admin": {"get": 403, "post": 403, "patch": 403},
-    "anonymous": {"get": 401, "post": 401, "patch": 401},
-    "bad_token": {"get": 401, "post": 401, "patch": 401},
-}
+EXPECTED = RECORD_EXPECTED
 
 
 @pytest.mark.parametrize("area", sorted(BODIES))
@@ -87,7 +57,7 @@ def test_role_matrix_of_client_records(
     request, app, db, login_as, adviser, other_adviser, setup, area, role
 ):
     file, made = setup
-    http, headers = caller(request, role, app, db, login_as, adviser, other_adviser)
+    http, headers = caller(role, app, db, login_as, adviser, other_adviser)
     for method, path, body in calls(file, made, area):
         response = getattr(http, method)(path, json=body, headers=headers)
         assert response.status_code == EXPECTED[role][method], (method, path, response.get_json())
@@ -111,7 +81,7 @@ def test_role_matrix_of_client_records(
 def test_role_matrix_of_follow_ups_due(
     request, app, db, login_as, adviser, other_adviser, setup, role, status
 ):
-    http, headers = caller(request, role, app, db, login_as, adviser, other_adviser)
+    http, headers = caller(role, app, db, login_as, adviser, other_adviser)
     response = http.get(
         "/api/v1/placements/follow-ups-due", query_string={"until": "2025-12-31"}, headers=headers
     )

@@ -16,11 +16,11 @@ from mgz.clients.access import AccessPolicy, CaseAccess
 from mgz.core.errors import ForbiddenError
 from mgz.privacy.access_report import subject_access_report
 from tests import factories
+from tests.callers import caller
 from tests.clients.conftest import create
 from tests.privacy.conftest import report_url
 
 SUFFIXES = ("", ".json", ".html")
-REASON = {"X-Access-Reason-Code": "substitute", "X-Access-Reason": "Vertretung im Urlaub"}
 EXPECTED = {
     "responsible": 200,
     "session": 200,
@@ -34,28 +34,10 @@ EXPECTED = {
 }
 
 
-def _caller(role, app, db, login_as, adviser, other_adviser):
-    if role == "responsible":
-        return adviser, {}
-    if role == "session":
-        return factories.signed_in_client(app, db, adviser.user, via="session"), {}
-    if role == "other_adviser":
-        return other_adviser, {}
-    if role == "other_adviser_with_reason":
-        return other_adviser, REASON
-    if role == "anonymous":
-        return app.test_client(), {}
-    if role == "bad_token":
-        http = app.test_client()
-        http.environ_base["HTTP_AUTHORIZATION"] = "Bearer mgz_not-a-real-token"
-        return http, {}
-    return login_as(role), {}
-
-
 @pytest.mark.parametrize("role", sorted(EXPECTED))
 def test_role_matrix_of_the_access_report(app, db, login_as, adviser, other_adviser, role):
     file = create(adviser)
-    http, headers = _caller(role, app, db, login_as, adviser, other_adviser)
+    http, headers = caller(role, app, db, login_as, adviser, other_adviser)
     for suffix in SUFFIXES:
         response = http.get(report_url(file["id"], suffix), headers=headers)
         assert response.status_code == EXPECTED[role], (suffix, response.get_json())
