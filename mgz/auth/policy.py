@@ -23,6 +23,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from mgz.audit.reading import record_refusal
 from mgz.auth import service
 from mgz.auth import settings as _settings  # noqa: F401 - declares the settings read here
+from mgz.auth.cookie_sessions import CookieSessions
 from mgz.auth.errors import AuthenticationError, CsrfError
 from mgz.auth.service import LoginPolicy, Principal
 from mgz.auth.service.tokens import TokenRefusedError
@@ -263,6 +264,7 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
         REMEMBER_COOKIE_DURATION=timedelta(0),
     )
+    app.session_interface = CookieSessions()
     login_manager.init_app(app)
     login_manager.user_loader(_load_from_session)
     login_manager.request_loader(_load_from_token)

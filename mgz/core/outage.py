@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
+from inspect import CO_COROUTINE
 from typing import Any
 
 import psycopg
@@ -83,6 +85,19 @@ class App(Flask):
         """
         with request_unit_of_work():
             return super().dispatch_request()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask's, answered from the function's code flags for plain functions and methods.
+
+        Flask asks this of every hook and of the view on every request (fourteen
+        times for a health probe), through ``inspect.iscoroutinefunction``, which
+        unwraps and checks more than a ``def`` needs. mgz has no ``async def`` views;
+        one would still be found here and run as Flask runs it.
+        """
+        code = getattr(getattr(func, "__func__", func), "__code__", None)
+        if code is not None and not code.co_flags & CO_COROUTINE:
+            return func
+        return super().ensure_sync(func)
 
     def full_dispatch_request(self) -> Response:  # type: ignore[override]
         """Dispatch; once more after a pause if a safe request lost the database."""
