@@ -162,6 +162,8 @@ def create_app(
 
     app = App("mgz", instance_path=str(folder), instance_relative_config=True, static_folder=None)
     app.config.update(settings)
+    # Inside ProxyFix: a probe through a proxy sees the forwarded scheme (HSTS).
+    app.wsgi_app = health.HealthProbe(app)  # type: ignore[method-assign]
     if settings["TRUSTED_PROXIES"]:
         hops = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

@@ -248,20 +248,32 @@ def _finish(response: Response) -> Response:
     # Every response of the app, /api or not (an app-wide after_request hook).
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "-")
     headers.apply(response)
-    started = g.get("request_started")
-    duration = round((time.perf_counter() - started) * 1000, 1) if started else None
     # request.path has no query string: search terms never reach the log.
-    access_log.info(
-        "request",
-        extra={
-            "event": "request",
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": duration,
-        },
-    )
+    log_access(request.method, request.path, response.status_code, g.get("request_started"))
     return response
+
+
+def log_access(
+    method: str, path: str, status: int, started: float | None, request_id: str | None = None
+) -> None:
+    """The access line: method, path without query, status, duration, request id.
+
+    ``request_id`` outside a request context (the health probe's fast path); inside
+    one, the log filter takes the request's own.
+    """
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+    extra: dict[str, Any] = {
+        "event": "request",
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": duration,
+    }
+    if request_id is not None:
+        extra["request_id"] = request_id
+    access_log.info("request", extra=extra)
 
 
 def init_api(app: Flask) -> Api:

@@ -123,6 +123,44 @@ def make_engine(url: str, *, pool_size: int = 5, pool_timeout: int = 10) -> Engi
     return create_engine(url, pool_size=pool_size, pool_timeout=pool_timeout, pool_pre_ping=True)
 
 
+class Probe:
+    """What the health probe asks through: its connection, and a session when a check needs one.
+
+    Most probes run one query and nothing else; the session (an ORM unit, with its
+    identity map and transaction bookkeeping) is built only for a check that asks
+    for it, e.g. the key comparison when its last result has expired.
+    """
+
+    def __init__(self, connection: Connection, session: Session | None = None) -> None:
+        self.connection = connection
+        self._session = session
+        self._owns_session = session is None
+
+    def scalar(self, sql: str) -> Any:
+        """The first column of the first row of ``sql`` (None without rows).
+
+        As driver SQL: a constant statement needs no compiling and no compile cache.
+        It still goes through the engine, so its events (statement counts, tracing)
+        and error handling (a dropped connection is invalidated) apply to it.
+        """
+        return self.connection.exec_driver_sql(sql).scalar()
+
+    @property
+    def session(self) -> Session:
+        """A session on the probe's connection, made on first use."""
+        if self._session is None:
+            self._session = Session(bind=self.connection)
+        return self._session
+
+    def __enter__(self) -> Probe:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._owns_session and self._session is not None:
+            self._session.close()
+            self._session = None
+
+
 class Database:
     """Flask extension holding the engine and the session factory."""
 
@@ -130,6 +168,7 @@ class Database:
         self.engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
         self._probe_connection: Connection | None = None
+        self._autocommit: Engine | None = None
         self._probe_lock = threading.Lock()
         self._bound = False
 
@@ -141,6 +180,8 @@ class Database:
             pool_timeout=app.config["DB_POOL_TIMEOUT"],
         )
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # The health probe's: the same pool and event listeners, another isolation level.
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         app.extensions["mgz.db"] = self
         # Per request (an app context may outlive several requests, e.g. in tests or
         # when a CLI command calls views) and per app context (CLI commands).
@@ -166,8 +207,8 @@ class Database:
             self.engine.dispose()
 
     @contextmanager
-    def probe_session(self) -> Iterator[Session]:
-        """A session for the health probe: its one query, one round trip.
+    def probe(self) -> Iterator[Probe]:
+        """The health probe's connection: its one query, one round trip.
 
         On PostgreSQL the probe keeps one connection of the pool checked out for
         itself, in autocommit: no pre-ping at checkout (its query is the ping), no
@@ -180,19 +221,19 @@ class Database:
         assert self.engine is not None, "Database.init_app was not called"  # noqa: S101
         if self._bound or self.engine.dialect.name == "sqlite":
             with read_only(self.new_session()) as session:
-                yield session
+                yield Probe(session.connection(), session)
             return
+        autocommit = self._autocommit
+        assert autocommit is not None  # noqa: S101 - set with the engine
         if not self._probe_lock.acquire(blocking=False):
-            with Session(self.engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
-                yield session
+            with autocommit.connect() as connection, Probe(connection) as probe:
+                yield probe
             return
         try:
             if self._probe_connection is None or self._probe_connection.closed:
-                # The same pool and the same event listeners, another isolation level.
-                autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
                 self._probe_connection = autocommit.connect()
-            with Session(bind=self._probe_connection) as session:
-                yield session
+            with Probe(self._probe_connection) as probe:
+                yield probe
         except SQLAlchemyError:
             self.drop_probe_connection()
             raise

@@ -12,6 +12,9 @@ TLS (directly, or through a trusted proxy's ``X-Forwarded-Proto``) and only when
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Response, current_app, request
 
 from mgz.core import config
@@ -57,9 +60,17 @@ def apply(response: Response) -> Response:
     # One pass over what is set, then one extend: ``setdefault`` per header looks each
     # name up on its own (and raises and catches a KeyError inside for every miss).
     present = {name.lower() for name, _value in headers}
-    missing = [(name, value) for name, value in _DEFAULTS if name.lower() not in present]
-    seconds = current_app.config.get(HSTS_SECONDS.name) or 0
-    if seconds and request.is_secure and "strict-transport-security" not in present:
-        missing.append(("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains"))
-    headers.extend(missing)
+    headers.extend(
+        (name, value)
+        for name, value in defaults(current_app.config, secure=request.is_secure)
+        if name.lower() not in present
+    )
     return response
+
+
+def defaults(settings: Mapping[str, Any], *, secure: bool) -> list[tuple[str, str]]:
+    """Every response's browser headers; HSTS on a TLS request when it is configured."""
+    seconds = settings.get(HSTS_SECONDS.name) or 0
+    if seconds and secure:
+        return [*_DEFAULTS, ("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains")]
+    return list(_DEFAULTS)

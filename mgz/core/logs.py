@@ -22,14 +22,18 @@ ALLOWED_EXTRAS = ("event", "method", "path", "status", "duration_ms", "setting",
 
 
 class RequestIdFilter(logging.Filter):
-    """Attach the current request id (or "-") to every record."""
+    """Attach the current request id (or "-") to every record.
+
+    Outside a request context a record keeps the id it was given (``extra``): the
+    health probe answers before Flask builds one.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Add ``record.request_id``."""
-        request_id = "-"
         if has_request_context():
-            request_id = g.get("request_id", "-")
-        record.request_id = request_id
+            record.request_id = g.get("request_id", "-")
+        elif not isinstance(getattr(record, "request_id", None), str):
+            record.request_id = "-"
         return True
 
 

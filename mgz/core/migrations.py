@@ -13,9 +13,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from mgz.core.db import Probe
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -54,7 +56,7 @@ def revision_of(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def stored_revision(connection: Connection) -> str | None:
+def stored_revision(probe: Probe) -> str | None:
     """The revision of the database in one query (None if it was never migrated).
 
     For the health check: unlike :func:`revision_of` it asks nothing else (Alembic
@@ -62,7 +64,7 @@ def stored_revision(connection: Connection) -> str | None:
     leaves the transaction aborted; the caller is refusing then anyway.
     """
     try:
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return probe.scalar("SELECT version_num FROM alembic_version")
     except ProgrammingError:  # PostgreSQL: no such table
         return None
     except OperationalError as error:  # SQLite says the same as an operational error

@@ -34,7 +34,7 @@ from mgz.audit.service import record as audit_record
 from mgz.core import health, migrations
 from mgz.core.actor import Actor
 from mgz.core.config import ConfigError
-from mgz.core.db import database, read_only, utcnow
+from mgz.core.db import Probe, database, read_only, utcnow
 from mgz.core.errors import ServiceUnavailableError
 from mgz.crypto.keys import CryptoState, MasterKeys, UnwrapError, state, unwrap_dek
 from mgz.crypto.models import DataKey, KeyCheck
@@ -322,7 +322,7 @@ def _verify_before_request() -> None:
         ) from None
 
 
-def _health_check(session: Session) -> dict[str, Any]:
+def _health_check(probe: Probe) -> dict[str, Any]:
     """Compare the stored check values with the keys in use, on every probe."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if not _checked(app).verified:
@@ -332,7 +332,7 @@ def _health_check(session: Session) -> dict[str, Any]:
     checked = _checked(app)
     if time.monotonic() < checked.healthy_until:
         return {"keys": "ok"}
-    failed = [r for r in inspect(session, state(app)) if r.status not in (OK, UNUSED)]
+    failed = [r for r in inspect(probe.session, state(app)) if r.status not in (OK, UNUSED)]
     if failed:
         for result in failed:
             log.error(

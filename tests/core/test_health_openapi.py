@@ -1,13 +1,14 @@
 import shutil
+import tempfile
 
 import pytest
 from jsonschema import validate as validate_json
 from openapi_spec_validator import validate
-from sqlalchemy import Engine, event
+from psycopg import pq
 
 from mgz.core import migrations
 from mgz.core.config import ConfigError
-from mgz.core.db import make_engine
+from mgz.core.db import database, make_engine
 
 
 def test_health_reports_database_and_head(client):
@@ -32,23 +33,32 @@ def test_health_is_503_when_migrations_are_behind(backend, make_app):
 
 
 def test_a_probe_on_postgresql_is_one_query_in_autocommit_beside_the_request(backend, make_app):
-    """One round trip: no BEGIN/COMMIT around it, no request session (issue 14, goal 5)."""
+    """One round trip: no BEGIN/COMMIT around it, no request session (issue 14, goal 5).
+
+    Read off the wire (libpq's protocol trace of the probe's connection): what the
+    client sent, and the server's transaction status after it ("I": idle, none open).
+    """
     if backend.name != "postgresql":
         pytest.skip("SQLite is a local file: its probe is a deferred read, no round trip")
     # The key comparison stands a minute (its own queries run once, not per probe).
     app = make_app(backend.new_database(), HEALTH_KEY_CHECK_SECONDS=60)
     assert app.test_client().get("/api/v1/health").status_code == 200
-    seen: list[tuple[str, bool]] = []
-
-    def note(connection, _cursor, statement, *_args):
-        seen.append((statement, connection.connection.dbapi_connection.autocommit))
-
-    event.listen(Engine, "before_cursor_execute", note)
-    try:
-        assert app.test_client().get("/api/v1/health").status_code == 200
-    finally:
-        event.remove(Engine, "before_cursor_execute", note)
-    assert seen == [("SELECT version_num FROM alembic_version", True)]
+    kept = database(app)._probe_connection
+    driver = kept.connection.driver_connection
+    with tempfile.TemporaryFile("w+") as trace:
+        driver.pgconn.trace(trace.fileno())
+        driver.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            assert app.test_client().get("/api/v1/health").status_code == 200
+        finally:
+            driver.pgconn.untrace()
+        trace.seek(0)
+        messages = [line.split("\t") for line in trace.read().splitlines()]
+    sent = [fields[2:] for fields in messages if fields[0] == "F"]
+    assert sent == [["Query", ' "SELECT version_num FROM alembic_version"']]
+    ready = [fields[3].strip() for fields in messages if fields[2] == "ReadyForQuery"]
+    assert ready == ["I"]
+    assert database(app)._probe_connection is kept  # the same connection, kept
 
 
 def test_health_is_503_when_database_unreachable(tmp_path, make_app):
