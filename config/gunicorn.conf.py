@@ -12,3 +12,7 @@ loglevel = "info"
 timeout = 60
 graceful_timeout = 30
 forwarded_allow_ips = "127.0.0.1"
+# gunicorn >= 25.1 opens a control socket for `gunicornc` at a per-user default path
+# ($HOME/.gunicorn/gunicorn.ctl): mgz is run by the service manager with signals, and
+# two instances under one user would fight over that path. (Older versions ignore it.)
+control_socket_disable = True

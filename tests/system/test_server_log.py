@@ -40,3 +40,5 @@ def test_gunicorn_lines_are_json_and_quote_no_request_data(site):
     assert "gunicorn.error" in loggers
     refused = [r for r in records if r.get("event") == "http_request_error"]
     assert len(refused) == 4, [r["msg"] for r in records]
+    # No control socket (config/gunicorn.conf.py): gunicorn would announce it here.
+    assert not [r for r in records if "control socket" in r["msg"].lower()]
