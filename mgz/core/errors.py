@@ -121,11 +121,16 @@ def _key_name(key: Any) -> str | None:
     return None
 
 
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_messages(
+    messages: Any, prefix: str = "", *, by_location: bool = False
+) -> dict[str, list[str]]:
     """Turn marshmallow/webargs nested messages into ``{"a.b.0.c": [...]}``.
 
     An unknown key is reported as ``<parent>._unknown`` without its name: a key is
     submitted text too, and people type names and diagnoses into the wrong place.
+    ``by_location``: the messages are webargs', nested by location (``{"json": {...}}``);
+    the location is dropped, the field names below it are kept (a field may be called
+    ``form`` or ``query`` too).
     """
     flat: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
@@ -137,7 +142,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
                     flat[target].append(UNKNOWN_FIELD)
                 continue
             # webargs nests by location ("json", "query"); the field name is what matters.
-            if not prefix and name in _LOCATIONS:
+            if by_location and name in _LOCATIONS:
                 child = flatten_messages(value, "")
             else:
                 child = flatten_messages(value, f"{prefix}.{name}" if prefix else name)
@@ -199,8 +204,10 @@ def handle_http_exception(error: HTTPException) -> Response:
         return handle_unexpected(error)
     data = getattr(error, "data", None) or {}
     errors = None
-    if "messages" in data or "errors" in data:
-        errors = flatten_messages(data.get("errors", data.get("messages")))
+    if "errors" in data:  # mgz's own (e.g. a refused body), by field
+        errors = flatten_messages(data["errors"])
+    elif "messages" in data:  # webargs', by location and field
+        errors = flatten_messages(data["messages"], by_location=True)
     headers = dict(data.get("headers") or {})
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)

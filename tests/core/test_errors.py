@@ -30,6 +30,9 @@ class ProbeIn(InputSchema):
     born_on = fields.Date()
     lines = fields.List(fields.Nested(ProbeLine))
     answers = fields.Dict(keys=fields.String(), values=fields.Raw())
+    # Named like webargs' locations: their errors keep the field's name.
+    form = fields.String(validate=validate.Length(max=5))
+    query = fields.Integer()
 
 
 @probe.route("/items")
@@ -99,6 +102,15 @@ def test_unknown_field_and_wrong_type_are_422_per_field(probe_client):
     assert "colour" not in response.get_data(as_text=True)
     assert body["errors"]["name"] == ["Höchstens 20 Zeichen bzw. Einträge."]
     assert CANARY not in response.get_data(as_text=True)
+
+
+def test_fields_named_like_request_locations_keep_their_names(probe_client):
+    response = probe_client.post(
+        "/api/v1/probe/items", json={"name": "a", "count": 1, "form": "zu lang", "query": "x"}
+    )
+    errors = assert_problem(response, 422)["errors"]
+    assert set(errors) == {"form", "query"}
+    assert errors["form"] and errors["query"]
 
 
 def test_missing_required_field_is_named(probe_client):
