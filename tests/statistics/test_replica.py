@@ -138,6 +138,9 @@ def test_a_replica_that_is_down_gives_503_not_500(replicated):
     app = replicated["app"]
     with app.app_context(), session_scope(app) as db:
         http = _statistician(app, db)
+    # Until the standby has replayed a transaction of its own it cannot tell its lag,
+    # and is refused as not current: wait for it, as the test above does.
+    _caught_up(app)
     assert http.get(INDICATOR).status_code == 200
     replicated["standby"].stop_server()
     down = http.get(INDICATOR)
